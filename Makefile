@@ -1,0 +1,74 @@
+# khe-cds — the two commands of the README: `make run` and `make test`.
+# Both install what is missing (Debian packages with apt-get, npm packages from the lock
+# file), build, and then run. Nothing is downloaded from anywhere else.
+
+JOBS ?= $(shell nproc)
+DEBS := cmake make g++ clang libclang-rt-14-dev clang-format libsimdjson-dev \
+        nlohmann-json3-dev libcli11-dev libssl-dev libgtest-dev libgmock-dev \
+        libbenchmark-dev
+EXAMPLE := ../shared/examples/ex01-khe-severe-kmp.json
+EXAMPLE_AS_OF := 2026-08-03T12:00:00Z
+FUZZ_SECONDS ?= 20
+
+.PHONY: all deps npm-deps build build-asan build-fuzz run test test-unit test-asan \
+        test-fuzz test-ucum fuzz bench format format-check clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if ! command -v npm >/dev/null 2>&1; then missing="$$missing nodejs npm"; fi; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+npm-deps: deps
+	@cd tests/ucum-crosscheck && { [ -d node_modules/@lhncbc/ucum-lhc ] || npm ci --no-audit --no-fund --loglevel=error; }
+
+build: deps
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build -j $(JOBS)
+
+build-asan: deps
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKHE_SANITIZE=ON -DKHE_BENCH=OFF >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+
+build-fuzz: deps
+	@CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKHE_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+
+run: build
+	./build/khe evaluate $(EXAMPLE) --as-of $(EXAMPLE_AS_OF) --format text
+
+test-unit: build
+	cd build && ctest --output-on-failure -j $(JOBS)
+
+test-asan: build-asan
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+
+test-ucum: build npm-deps
+	node tests/ucum-crosscheck/crosscheck.mjs build/khe
+
+test-fuzz: build-fuzz
+	@bash tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+test: test-unit test-asan test-ucum test-fuzz
+	@echo "make test: all suites passed"
+
+# Long fuzzing campaign (not part of make test).
+fuzz: build-fuzz
+	@bash tests/fuzz/run.sh build-fuzz $${FUZZ_SECONDS:-600}
+
+bench: build
+	./build/bench/khe_bench --benchmark_min_time=1
+
+format:
+	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.h' 'tests/*.cpp' 'tests/*.h' 'bench/*.cpp')
+
+format-check:
+	clang-format --dry-run --Werror $$(git ls-files 'src/*.cpp' 'src/*.h' 'tests/*.cpp' 'tests/*.h' 'bench/*.cpp')
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,158 @@
+// The engine's output. Writers (JSON, text, CDS cards) render it; none of them decides
+// anything clinical. Every finding, alert and dose carries the rule ID and sources that
+// produced it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/quantity.h"
+#include "core/time.h"
+#include "model/record.h"
+
+namespace khe::engine {
+
+enum class KmpStatus { present, absent, indeterminate, suspected, not_expected, not_applicable };
+enum class Band { severe, moderate, mild };
+enum class Urgency { routine, urgent, emergent };  // ordered: max() = most urgent
+enum class AlertSeverity { info, warning, critical };
+enum class Regimen {
+  sirolimus_prednisolone,
+  sirolimus,
+  observation,
+  add_vincristine,
+  reassess_diagnosis,
+  specialist_evaluation,
+  vincristine_corticosteroid
+};
+
+const char* name(KmpStatus s);
+const char* name(Band b);
+const char* name(Urgency u);
+const char* name(AlertSeverity s);
+const char* name(Regimen r);
+
+// Where a statement comes from: the rule and its sources (ids into knowledge sources).
+struct Provenance {
+  std::string rule_id;
+  std::vector<std::string> sources;
+  std::string evidence_tag;     // "", "SECONDARY" or "UNVERIFIED"
+  bool local_default = false;   // a local default, not evidence
+};
+
+// A rule that fired and what it concluded, in words: the explanation trail.
+struct Finding {
+  Provenance why;
+  std::string statement;
+};
+
+// A value the engine used, with its age at as-of.
+struct UsedValue {
+  std::string name;             // "platelets", "fibrinogen", "weight", ...
+  model::Measured value;
+  std::string unit;             // canonical UCUM unit
+  Instant time{};
+  double age_hours = 0;
+  bool confounded = false;      // within the transfusion window (§2)
+  model::SourceRef source;
+};
+
+struct Alert {
+  std::string code;
+  AlertSeverity severity = AlertSeverity::info;
+  std::string message;
+  std::vector<std::string> details;  // lists the rule asks for (mimics, checks, alternatives)
+  Provenance why;
+};
+
+struct BodySize {
+  std::optional<Kilograms> weight;
+  std::optional<Instant> weight_time;
+  std::optional<Centimetres> height;
+  std::optional<Instant> height_time;
+  std::optional<SquareMetres> bsa;  // Mosteller
+};
+
+struct Dose {
+  std::string drug;                 // "sirolimus", "prednisolone", ...
+  Milligrams dose;                  // per administration, rounded to what can be measured
+  Milligrams calculated;            // before rounding (after halving and caps)
+  double interval_h = 0;
+  std::string route;                // "oral", "intravenous"
+  std::string basis;                // "0.8 mg/m2 x 0.31 m2"
+  std::optional<Milligrams> daily;  // per day, when the drug is dosed per day
+  std::optional<Millilitres> volume;       // of the stated concentration
+  std::optional<MgPerMl> concentration;    // never a volume without it
+  std::string formulation;          // "oral solution 1 mg/mL", "pharmacy dilution 0.1 mg/mL"
+  bool capped = false;
+  bool halved = false;              // DOSE-SIR-3
+  bool current = false;             // the child already receives it: current dose shown
+  BodySize body;                    // what the dose used
+  std::vector<std::string> notes;   // tablets, timing, warnings
+  Provenance why;
+};
+
+struct Response {
+  std::optional<Date> therapy_start;
+  std::optional<bool> platelet_response;
+  std::optional<bool> durable_platelet_response_week4;
+  std::optional<int> days_to_platelet_response;
+  std::optional<bool> fibrinogen_stabilized;
+  bool relapse = false;
+  std::optional<Date> resolution_date;
+};
+
+struct Report {
+  // kmp
+  KmpStatus kmp_status = KmpStatus::not_applicable;
+  std::optional<Band> kmp_severity;
+  std::optional<model::Measured> platelets;  // the value the status used (10*9/L)
+  std::string kmp_definition;                // "screen", "consumptive", "research" or ""
+  std::string diagnosis;                     // governing diagnosis code, or ""
+  std::optional<model::Certainty> diagnosis_certainty;
+
+  // coagulopathy
+  std::optional<bool> coagulopathy;
+  std::optional<bool> severe_hypofibrinogenemia;
+  std::vector<std::string> coagulopathy_criteria;
+
+  // anemia (KMP-4)
+  std::optional<bool> anemia;
+  std::optional<bool> severe_anemia;
+
+  // risk
+  bool high_risk = false;
+  std::vector<std::string> risk_reasons;
+
+  Urgency urgency = Urgency::routine;
+  std::vector<std::string> urgency_reasons;
+
+  // recommendation
+  std::optional<Regimen> regimen;
+  std::string regimen_null_reason;  // "data_missing" or "nothing_to_recommend" when null
+  std::vector<Dose> doses;          // start doses of drugs not yet given
+  std::vector<Dose> current_doses;  // drugs already given, as recorded
+  std::vector<std::string> context; // TX-6 context lines, evidence behind the regimen
+  std::optional<Provenance> regimen_why;
+
+  std::vector<Alert> alerts;
+  std::optional<Response> response;  // null before any KMP-directed therapy
+
+  std::vector<Finding> findings;
+  std::vector<UsedValue> values_used;
+  BodySize body;
+  std::optional<int> age_days;
+  std::optional<int> corrected_age_days;
+  std::vector<model::DataIssue> data_issues;
+
+  // provenance (engine_version, knowledge_version, profile, as_of); the input hash is
+  // added by the adapter that read the bytes.
+  std::string engine_version;
+  std::string knowledge_version;
+  std::string profile;
+  Instant as_of{};
+  std::string input_sha256;
+};
+
+}  // namespace khe::engine

@@ -1,0 +1,56 @@
+// Code mappings from knowledge data, in the form the readers need: LOINC -> analyte (with
+// its canonical unit, molar mass and plausible range), diagnosis codes and free-text
+// synonyms, RxNorm and drug names, and unambiguous unit-text aliases.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "model/analyte.h"
+
+namespace khe::knowledge {
+
+struct AnalyteDef {
+  model::Analyte analyte{};
+  std::string canonical_unit;             // UCUM, e.g. "10*9/L"
+  std::optional<double> molar_mass_g_per_mol;
+  double plausible_min = 0;               // canonical unit; values outside are refused
+  double plausible_max = 0;
+  std::vector<std::string> loinc;         // codes that mean this analyte
+  std::string required_annotation;        // e.g. "FEU" for ddimer_feu: a unit annotated
+                                          // with another kind ("DDU") is refused
+};
+
+struct Codes {
+  std::string loinc_system;               // "http://loinc.org"
+  std::string ucum_system;                // "http://unitsofmeasure.org"
+  std::string rxnorm_system;
+  std::string product_base;               // "http://khe-cds.org/fhir/CodeSystem/"
+
+  std::vector<AnalyteDef> analytes;       // indexed by model::Analyte
+  std::unordered_map<std::string, model::Analyte> loinc_to_analyte;
+  // Finding code (product `finding` system) -> analyte, for quantity-valued findings.
+  std::unordered_map<std::string, model::Analyte> quantity_findings;
+
+  // Exact unit text (Quantity.unit without a UCUM code) -> UCUM code. Only unambiguous
+  // spellings are listed; anything else is refused.
+  std::unordered_map<std::string, std::string> unit_text_aliases;
+
+  // "system|code" -> product diagnosis code (product codes themselves, SNOMED, ICD).
+  std::unordered_map<std::string, std::string> diagnosis_codes;
+  // Lowercase free-text synonym -> product diagnosis code (used only as a fallback).
+  std::vector<std::pair<std::string, std::string>> diagnosis_synonyms;
+
+  // RxNorm ingredient code -> drug id; lowercase name/synonym -> drug id.
+  std::unordered_map<std::string, std::string> rxnorm_to_drug;
+  std::vector<std::pair<std::string, std::string>> drug_names;
+
+  const AnalyteDef& analyte(model::Analyte a) const {
+    return analytes[static_cast<std::size_t>(a)];
+  }
+};
+
+}  // namespace khe::knowledge
