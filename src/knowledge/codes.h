@@ -48,6 +48,10 @@ struct Codes {
   std::unordered_map<std::string, std::string> rxnorm_to_drug;
   std::vector<std::pair<std::string, std::string>> drug_names;
 
+  // Route "system|code" -> route name ("oral", "intravenous"); lowercase text -> route name.
+  std::unordered_map<std::string, std::string> route_codes;
+  std::vector<std::pair<std::string, std::string>> route_names;
+
   const AnalyteDef& analyte(model::Analyte a) const {
     return analytes[static_cast<std::size_t>(a)];
   }
