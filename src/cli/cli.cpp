@@ -1,0 +1,83 @@
+#include "cli/cli.h"
+
+#include <exception>
+#include <istream>
+#include <ostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/evaluate_command.h"
+#include "cli/knowledge_command.h"
+#include "cli/knowledge_source.h"
+#include "engine/evaluate.h"
+
+namespace khe::cli {
+namespace {
+
+int print_version(std::ostream& out, std::ostream& err) {
+  out << "khe engine " << engine::engine_version() << "\n";
+  auto k = load_knowledge(std::nullopt);
+  if (!k) {
+    err << "error: " << k.error().to_string() << "\n";
+    return kUsageError;
+  }
+  out << "knowledge " << k->version << "\n";
+  return kOk;
+}
+
+int run_unchecked(int argc, const char* const* argv, std::istream& in, std::ostream& out,
+                  std::ostream& err) {
+  CLI::App app{
+      "khe-cds: decision support for KHE and Kasabach-Merritt phenomenon.\n"
+      "It suggests and explains; the clinician decides."};
+  app.name("khe");
+  app.require_subcommand(0, 1);
+  bool version = false;
+  app.add_flag("--version", version, "Print the engine and knowledge versions");
+
+  EvaluateOptions eval;
+  CLI::App* evaluate = app.add_subcommand("evaluate", "Evaluate one patient's FHIR R4 record");
+  evaluate->add_option("INPUT", eval.input, "FHIR R4 JSON file (Bundle or NDJSON), or - for stdin")
+      ->required();
+  evaluate->add_option("--as-of", eval.as_of, "Evaluation time, FHIR dateTime (default: now)");
+  evaluate->add_option("--profile", eval.profile, "Knowledge profile (default: default)");
+  evaluate->add_option("--patient", eval.patient, "Patient id when INPUT holds several");
+  evaluate->add_option("--format", eval.format, "json (default), text or html")
+      ->check(CLI::IsMember({"json", "text", "html"}));
+  evaluate->add_option("--knowledge", eval.knowledge_dir, "Folder of knowledge files to use");
+
+  KnowledgeOptions know;
+  CLI::App* knowledge = app.add_subcommand("knowledge", "List the rules of a knowledge profile");
+  knowledge->add_option("--profile", know.profile, "Knowledge profile (default: default)");
+  knowledge->add_option("--format", know.format, "text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  knowledge->add_option("--knowledge", know.knowledge_dir, "Folder of knowledge files to use");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help is a successful exit; every other parse failure is a usage error (exit 2).
+    const int code = app.exit(e, out, err);
+    return code == 0 ? kOk : kUsageError;
+  }
+
+  if (version) return print_version(out, err);
+  if (*evaluate) return evaluate_command(eval, in, out, err);
+  if (*knowledge) return knowledge_command(know, out, err);
+  err << app.help();
+  return kUsageError;
+}
+
+}  // namespace
+
+int run(int argc, const char* const* argv, std::istream& in, std::ostream& out, std::ostream& err) {
+  try {
+    return run_unchecked(argc, argv, in, out, err);
+  } catch (...) {
+    // Nothing about the input or the exception text is printed: it may hold patient data.
+    err << "error: internal error\n";
+    return kInternalError;
+  }
+}
+
+}  // namespace khe::cli

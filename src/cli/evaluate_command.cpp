@@ -1,0 +1,85 @@
+#include "cli/evaluate_command.h"
+
+#include <chrono>
+#include <ostream>
+
+#include "cli/cli.h"
+#include "cli/input.h"
+#include "cli/knowledge_source.h"
+#include "cli/sha256.h"
+#include "core/time.h"
+#include "engine/evaluate.h"
+#include "fhir/reader.h"
+#include "write/html_writer.h"
+#include "write/json_writer.h"
+#include "write/text_writer.h"
+
+namespace khe::cli {
+namespace {
+
+void print_error(std::ostream& err, const Error& e) { err << "error: " << e.to_string() << "\n"; }
+
+}  // namespace
+
+int evaluate_command(const EvaluateOptions& o, std::istream& in, std::ostream& out,
+                     std::ostream& err) {
+  if (o.format != "json" && o.format != "text" && o.format != "html") {
+    err << "error: --format must be json, text or html\n";
+    return kUsageError;
+  }
+  Instant as_of;
+  if (o.as_of) {
+    auto parsed = parse_fhir_datetime(*o.as_of);
+    if (!parsed) {
+      err << "error: --as-of: " << parsed.error().to_string() << "\n";
+      return kUsageError;
+    }
+    as_of = parsed->start;
+  } else {
+    as_of = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
+  }
+
+  auto knowledge = load_knowledge(o.knowledge_dir);
+  if (!knowledge) {
+    print_error(err, knowledge.error());
+    return kUsageError;
+  }
+  const knowledge::Profile* profile = knowledge->profile(o.profile);
+  if (profile == nullptr) {
+    err << "error: unknown profile '" << o.profile << "'; available: " << profile_list(*knowledge)
+        << "\n";
+    return kUsageError;
+  }
+
+  fhir::ReadOptions read_options;
+  read_options.patient_id = o.patient;
+  read_options.as_of = as_of;
+  // One byte over the limit lets the reader see (and refuse) oversized input.
+  const auto bytes = read_input(o.input, in, read_options.max_bytes + 1);
+  if (!bytes) {
+    err << "error: " << (o.input == "-" ? "standard input" : o.input)
+        << ": cannot read the input\n";
+    return kInputUnusable;
+  }
+
+  const fhir::ReadOutcome outcome = fhir::read(*bytes, knowledge->codes, read_options);
+  if (!outcome.record) {
+    for (const auto& p : outcome.problems) print_error(err, p);
+    if (outcome.problems.empty()) err << "error: input: no usable patient record\n";
+    return kInputUnusable;
+  }
+
+  engine::Report report = engine::evaluate(*outcome.record, *knowledge, *profile, as_of);
+  report.input_sha256 = sha256_hex(*bytes);
+  if (o.format == "json") {
+    out << write::to_json(report);
+  } else if (o.format == "text") {
+    out << write::to_text(report, *knowledge);
+  } else {
+    out << write::to_html(report, *knowledge);
+  }
+  out.flush();
+  return out ? kOk : kInternalError;
+}
+
+}  // namespace khe::cli

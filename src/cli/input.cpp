@@ -1,0 +1,34 @@
+#include "cli/input.h"
+
+#include <filesystem>
+#include <fstream>
+#include <istream>
+
+namespace khe::cli {
+namespace {
+
+std::optional<std::string> read_stream(std::istream& s, std::size_t limit) {
+  std::string bytes;
+  char buf[1 << 16];
+  while (bytes.size() < limit && s) {
+    const std::size_t want = std::min(sizeof buf, limit - bytes.size());
+    s.read(buf, static_cast<std::streamsize>(want));
+    bytes.append(buf, static_cast<std::size_t>(s.gcount()));
+  }
+  if (s.bad()) return std::nullopt;
+  return bytes;
+}
+
+}  // namespace
+
+std::optional<std::string> read_input(const std::string& path, std::istream& in,
+                                      std::size_t limit) {
+  if (path == "-") return read_stream(in, limit);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return std::nullopt;
+  return read_stream(file, limit);
+}
+
+}  // namespace khe::cli

@@ -1,0 +1,128 @@
+#include "cli/knowledge_command.h"
+
+#include <ostream>
+#include <string>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/cli.h"
+#include "cli/knowledge_source.h"
+#include "write/number.h"
+
+namespace khe::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string param_text(const knowledge::ParamValue& v) {
+  struct Visitor {
+    std::string operator()(double d) const { return write::format_number(d, 6); }
+    std::string operator()(bool b) const { return b ? "true" : "false"; }
+    std::string operator()(const std::string& s) const { return s; }
+    std::string operator()(const std::vector<std::string>& l) const {
+      std::string out;
+      for (const auto& s : l) out += (out.empty() ? "" : ", ") + s;
+      return "[" + out + "]";
+    }
+    std::string operator()(const std::vector<double>& l) const {
+      std::string out;
+      for (double d : l) out += (out.empty() ? "" : ", ") + write::format_number(d, 6);
+      return "[" + out + "]";
+    }
+  };
+  return std::visit(Visitor{}, v);
+}
+
+Json param_json(const knowledge::ParamValue& v) {
+  return std::visit([](const auto& x) { return Json(x); }, v);
+}
+
+std::string unit_of(const knowledge::Rule& r, const std::string& name) {
+  const auto it = r.param_units.find(name);
+  return it == r.param_units.end() ? "" : it->second;
+}
+
+void print_text(const knowledge::Knowledge& k, const knowledge::Profile& p, std::ostream& out) {
+  for (const auto& r : p.rules) {
+    out << r.id << "  " << r.title << "\n";
+    out << "  " << r.statement << "\n";
+    for (const auto& [name, value] : r.params) {
+      const std::string unit = unit_of(r, name);
+      out << "  - " << name << " = " << param_text(value) << (unit.empty() ? "" : " " + unit)
+          << "\n";
+    }
+    for (const auto& id : r.sources) {
+      const knowledge::Source* s = k.source(id);
+      out << "  source " << id;
+      if (s) out << ": " << s->citation << (s->url.empty() ? "" : " <" + s->url + ">");
+      out << "\n";
+    }
+    if (!r.evidence_tag.empty()) out << "  evidence: " << r.evidence_tag << "\n";
+    if (r.local_default) out << "  local default (a choice of the centre, not evidence)\n";
+    out << "\n";
+  }
+  out << "knowledge version " << k.version << "\n";
+  out << "profile " << p.id << (p.description.empty() ? "" : ": " + p.description) << "\n";
+}
+
+void print_json(const knowledge::Knowledge& k, const knowledge::Profile& p, std::ostream& out) {
+  Json rules = Json::array();
+  for (const auto& r : p.rules) {
+    Json params = Json::array();
+    for (const auto& [name, value] : r.params) {
+      const std::string unit = unit_of(r, name);
+      params.push_back({{"name", name},
+                        {"value", param_json(value)},
+                        {"unit", unit.empty() ? Json(nullptr) : Json(unit)}});
+    }
+    Json sources = Json::array();
+    for (const auto& id : r.sources) {
+      const knowledge::Source* s = k.source(id);
+      sources.push_back({{"id", id},
+                         {"citation", s ? Json(s->citation) : Json(nullptr)},
+                         {"url", s && !s->url.empty() ? Json(s->url) : Json(nullptr)}});
+    }
+    rules.push_back(
+        {{"id", r.id},
+         {"title", r.title},
+         {"statement", r.statement},
+         {"parameters", params},
+         {"sources", sources},
+         {"evidence_tag", r.evidence_tag.empty() ? Json(nullptr) : Json(r.evidence_tag)},
+         {"local_default", r.local_default}});
+  }
+  Json j = {{"rules", rules},
+            {"knowledge_version", k.version},
+            {"profile", p.id},
+            {"profile_description", p.description}};
+  out << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+}
+
+}  // namespace
+
+int knowledge_command(const KnowledgeOptions& o, std::ostream& out, std::ostream& err) {
+  if (o.format != "text" && o.format != "json") {
+    err << "error: --format must be text or json\n";
+    return kUsageError;
+  }
+  auto k = load_knowledge(o.knowledge_dir);
+  if (!k) {
+    err << "error: " << k.error().to_string() << "\n";
+    return kUsageError;
+  }
+  const knowledge::Profile* p = k->profile(o.profile);
+  if (p == nullptr) {
+    err << "error: unknown profile '" << o.profile << "'; available: " << profile_list(*k) << "\n";
+    return kUsageError;
+  }
+  if (o.format == "json") {
+    print_json(*k, *p, out);
+  } else {
+    print_text(*k, *p, out);
+  }
+  out.flush();
+  return out ? kOk : kInternalError;
+}
+
+}  // namespace khe::cli

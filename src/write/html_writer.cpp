@@ -1,0 +1,98 @@
+#include "write/html_writer.h"
+
+#include <string>
+
+#include "write/summary.h"
+
+namespace khe::write {
+namespace {
+
+constexpr const char* kStyle =
+    "body{font-family:system-ui,sans-serif;max-width:60rem;margin:1.5rem auto;"
+    "padding:0 1rem;color:#111;line-height:1.35}"
+    "h1{font-size:1.3rem;padding:.5rem .75rem;border-radius:4px;background:#eee}"
+    "h1.critical{background:#b00020;color:#fff}h1.warning{background:#ffd54f}"
+    "h2{font-size:1.05rem;margin:1rem 0 .3rem;border-bottom:1px solid #ccc}"
+    "ul{margin:.2rem 0;padding-left:1.2rem}li.d1{margin-left:1.5rem;color:#444;"
+    "font-size:.92em;list-style:circle}.critical{color:#b00020;font-weight:600}"
+    ".warning{color:#8a5a00;font-weight:600}.info{color:#245}"
+    ".rule{font-family:monospace;color:#555;margin-left:.4rem;white-space:nowrap}"
+    "footer{margin-top:1rem;font-size:.85em;color:#444}"
+    ".reminder{font-weight:600;margin-top:.5rem}"
+    "@media print{body{margin:0;max-width:none}h1{border:1px solid #000}}";
+
+const char* tone_class(Tone t) {
+  switch (t) {
+    case Tone::critical:
+      return "critical";
+    case Tone::warning:
+      return "warning";
+    case Tone::info:
+      return "info";
+    case Tone::plain:
+      break;
+  }
+  return "";
+}
+
+std::string tags(const SummaryLine& l) {
+  const std::string t = rule_tags(l.rules);
+  return t.empty() ? "" : "<span class=\"rule\">" + html_escape(t) + "</span>";
+}
+
+}  // namespace
+
+std::string html_escape(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string to_html(const engine::Report& report, const knowledge::Knowledge& knowledge) {
+  const Summary s = summarize(report, knowledge);
+  std::string out =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<title>khe-cds report</title>\n<style>";
+  out += kStyle;
+  out += "</style>\n</head>\n<body>\n";
+  out += std::string("<h1 class=\"") + tone_class(s.headline.tone) + "\">" +
+         html_escape(s.headline.text) + tags(s.headline) + "</h1>\n";
+  for (const auto& section : s.sections) {
+    out += "<h2>" + html_escape(section.title) + "</h2>\n<ul>\n";
+    for (const auto& l : section.lines) {
+      std::string cls = l.indent > 0 ? "d1" : "";
+      const std::string tone = tone_class(l.tone);
+      if (!tone.empty()) cls += (cls.empty() ? "" : " ") + tone;
+      out += cls.empty() ? "<li>" : "<li class=\"" + cls + "\">";
+      out += html_escape(l.text) + tags(l) + "</li>\n";
+    }
+    out += "</ul>\n";
+  }
+  out += "<footer>\n<div>Provenance: " + html_escape(s.provenance) + "</div>\n";
+  out += "<div class=\"reminder\">" + html_escape(s.reminder) + "</div>\n</footer>\n";
+  out += "</body>\n</html>\n";
+  return out;
+}
+
+}  // namespace khe::write

@@ -1,0 +1,327 @@
+#include "write/summary.h"
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "write/labels.h"
+#include "write/number.h"
+
+namespace khe::write {
+namespace {
+
+// Rule IDs of the assessment steps (clinical specification section 3). The engine's
+// Report carries no per-field provenance for these, so the summary names them here.
+const std::vector<std::string> kStatusRules = {"KMP-1"};
+const std::vector<std::string> kSeverityRules = {"KMP-2"};
+const std::vector<std::string> kCoagRules = {"KMP-3"};
+const std::vector<std::string> kAnemiaRules = {"KMP-4"};
+const std::vector<std::string> kRiskRules = {"RISK-1"};
+const std::vector<std::string> kUrgencyRules = {"URG-1"};
+const std::vector<std::string> kNoRegimenRules = {"TX-5"};
+constexpr std::size_t kMaxDataIssueLines = 5;
+
+std::string join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+std::string upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  return s;
+}
+
+std::string yes_no(const std::optional<bool>& b) { return b ? (*b ? "yes" : "no") : "unknown"; }
+
+// Rule IDs of the findings whose rule starts with `prefix` (e.g. the response rules), so a
+// conclusion the summary cannot attribute by itself still shows where it came from.
+std::vector<std::string> finding_rules(const engine::Report& r, const std::string& prefix) {
+  std::vector<std::string> out;
+  for (const auto& f : r.findings) {
+    if (f.why.rule_id.rfind(prefix, 0) == 0 &&
+        std::find(out.begin(), out.end(), f.why.rule_id) == out.end()) {
+      out.push_back(f.why.rule_id);
+    }
+  }
+  return out;
+}
+
+std::string regimen_label(engine::Regimen g) {
+  switch (g) {
+    case engine::Regimen::sirolimus_prednisolone:
+      return "sirolimus + prednisolone";
+    case engine::Regimen::vincristine_corticosteroid:
+      return "vincristine + corticosteroid";
+    default:
+      break;
+  }
+  std::string s = engine::name(g);
+  std::replace(s.begin(), s.end(), '_', ' ');
+  return s;
+}
+
+std::string age_text(double hours) {
+  if (hours < 72) return format_number(hours, 0) + " h old";
+  return format_number(hours / 24.0, 1) + " d old";
+}
+
+std::string body_text(const engine::BodySize& b) {
+  std::vector<std::string> parts;
+  if (b.weight) {
+    parts.push_back("weight " + format_number(b.weight->value, 3) + " kg" +
+                    (b.weight_time ? " (" + format_date(date_of(*b.weight_time)) + ")" : ""));
+  }
+  if (b.height) {
+    parts.push_back("height " + format_number(b.height->value, 1) + " cm" +
+                    (b.height_time ? " (" + format_date(date_of(*b.height_time)) + ")" : ""));
+  }
+  if (b.bsa) parts.push_back("BSA " + format_number(b.bsa->value, 4) + " m2");
+  return join(parts, ", ");
+}
+
+SummaryLine headline(const engine::Report& r) {
+  SummaryLine h;
+  h.text = std::string("KMP ") + engine::name(r.kmp_status);
+  h.rules = kStatusRules;
+  if (r.kmp_severity) {
+    h.text += std::string(", ") + engine::name(*r.kmp_severity);
+    h.rules.insert(h.rules.end(), kSeverityRules.begin(), kSeverityRules.end());
+  }
+  const std::string urgency = engine::name(r.urgency);
+  const bool emergent = r.urgency == engine::Urgency::emergent;
+  h.text += " -- urgency " + (emergent ? upper(urgency) : urgency);
+  h.rules.insert(h.rules.end(), kUrgencyRules.begin(), kUrgencyRules.end());
+  h.tone = emergent ? Tone::critical
+                    : (r.urgency == engine::Urgency::urgent ? Tone::warning : Tone::plain);
+  return h;
+}
+
+SummarySection patient_section(const engine::Report& r) {
+  SummarySection s{"Patient and values used", {}};
+  std::string who = "Age ";
+  who += r.age_days ? std::to_string(*r.age_days) + " days" : "unknown";
+  if (r.corrected_age_days && r.age_days && *r.corrected_age_days != *r.age_days) {
+    who += " (corrected " + std::to_string(*r.corrected_age_days) + " days)";
+  }
+  const std::string body = body_text(r.body);
+  if (!body.empty()) who += "; " + body;
+  s.lines.push_back({who, {}, Tone::plain, 0});
+  std::vector<std::string> values;
+  for (const auto& v : r.values_used) {
+    if (v.name == "weight" || v.name == "height") continue;  // shown with the body size
+    std::string t = v.name + " " + comparator_symbol(v.value.comparator) +
+                    format_number(v.value.value, 4) + " " + v.unit + " (" +
+                    age_text(v.age_hours) + (v.confounded ? ", confounded by transfusion" : "") +
+                    ")";
+    values.push_back(std::move(t));
+  }
+  if (!values.empty()) s.lines.push_back({"Used: " + join(values, "; "), {}, Tone::plain, 0});
+  return s;
+}
+
+SummarySection assessment_section(const engine::Report& r) {
+  SummarySection s{"Assessment", {}};
+  std::string kmp =
+      "Diagnosis " + (r.diagnosis.empty() ? std::string("none recorded") : r.diagnosis);
+  if (r.diagnosis_certainty)
+    kmp += std::string(" (") + certainty_name(*r.diagnosis_certainty) + ")";
+  kmp += std::string("; KMP ") + engine::name(r.kmp_status);
+  if (!r.kmp_definition.empty()) kmp += " (" + r.kmp_definition + " definition)";
+  if (r.platelets) {
+    kmp += std::string(", platelets ") + comparator_symbol(r.platelets->comparator) +
+           format_number(r.platelets->value, 4) + " x10^9/L";
+  }
+  s.lines.push_back({kmp, kStatusRules, Tone::plain, 0});
+
+  std::string coag = "Coagulopathy " + yes_no(r.coagulopathy);
+  if (!r.coagulopathy_criteria.empty()) coag += " (" + join(r.coagulopathy_criteria, "; ") + ")";
+  coag += "; severe hypofibrinogenemia " + yes_no(r.severe_hypofibrinogenemia);
+  s.lines.push_back({coag, kCoagRules, Tone::plain, 0});
+
+  if (r.anemia) {
+    s.lines.push_back({"Anemia " + yes_no(r.anemia) + "; severe " + yes_no(r.severe_anemia),
+                       kAnemiaRules, Tone::plain, 0});
+  }
+  std::string risk = r.high_risk ? "Risk HIGH" : "Risk standard";
+  if (!r.risk_reasons.empty()) risk += ": " + join(r.risk_reasons, "; ");
+  s.lines.push_back({risk, kRiskRules, Tone::plain, 0});
+  std::string urg = std::string("Urgency ") + engine::name(r.urgency);
+  if (!r.urgency_reasons.empty()) urg += ": " + join(r.urgency_reasons, "; ");
+  s.lines.push_back({urg, kUrgencyRules, Tone::plain, 0});
+  return s;
+}
+
+std::string dose_text(const engine::Dose& d) {
+  std::string t = d.drug + " " + format_number(d.dose.value, 4) + " mg";
+  if (d.volume && d.concentration) {
+    t += " = " + format_number(d.volume->value, 2) + " mL of " +
+         format_number(d.concentration->value, 4) + " mg/mL";
+  }
+  t += ", every " + format_number(d.interval_h, 2) + " h, " + d.route;
+  if (d.daily) t += " (" + format_number(d.daily->value, 4) + " mg/day)";
+  return t;
+}
+
+void add_dose(SummarySection& s, const engine::Dose& d, bool current) {
+  std::vector<std::string> rules;
+  if (!d.why.rule_id.empty()) rules.push_back(d.why.rule_id);
+  s.lines.push_back(
+      {(current ? "Current: " : "") + dose_text(d) + (current ? " (as recorded)" : ""), rules,
+       Tone::plain, 0});
+  std::vector<std::string> detail;
+  if (!d.basis.empty()) detail.push_back("basis " + d.basis);
+  if (!d.formulation.empty()) detail.push_back(d.formulation);
+  const std::string body = body_text(d.body);
+  if (!body.empty()) detail.push_back(body);
+  if (d.halved) detail.push_back("start dose halved");
+  if (d.capped) detail.push_back("capped at the maximum");
+  if (!detail.empty()) s.lines.push_back({join(detail, "; "), {}, Tone::plain, 1});
+  for (const auto& n : d.notes) s.lines.push_back({n, {}, Tone::plain, 1});
+}
+
+SummarySection recommendation_section(const engine::Report& r) {
+  SummarySection s{"Recommendation", {}};
+  if (r.regimen) {
+    std::vector<std::string> rules;
+    if (r.regimen_why && !r.regimen_why->rule_id.empty()) rules.push_back(r.regimen_why->rule_id);
+    s.lines.push_back({"Regimen: " + regimen_label(*r.regimen), rules, Tone::plain, 0});
+  } else {
+    const std::string why = r.regimen_null_reason == "data_missing" ? "data missing"
+                            : r.regimen_null_reason.empty()         ? "none"
+                                                                    : "nothing to recommend";
+    s.lines.push_back({"No regimen (" + why + ")", kNoRegimenRules, Tone::plain, 0});
+  }
+  for (const auto& d : r.doses) add_dose(s, d, false);
+  for (const auto& d : r.current_doses) add_dose(s, d, true);
+  return s;
+}
+
+SummarySection alerts_section(const engine::Report& r) {
+  SummarySection s{"Alerts", {}};
+  // Most severe first; the engine's order is kept within a severity.
+  std::vector<const engine::Alert*> sorted;
+  for (const auto& a : r.alerts) sorted.push_back(&a);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
+    return static_cast<int>(a->severity) > static_cast<int>(b->severity);
+  });
+  for (const auto* a : sorted) {
+    const Tone tone = a->severity == engine::AlertSeverity::critical  ? Tone::critical
+                      : a->severity == engine::AlertSeverity::warning ? Tone::warning
+                                                                      : Tone::info;
+    std::vector<std::string> rules;
+    if (!a->why.rule_id.empty()) rules.push_back(a->why.rule_id);
+    s.lines.push_back(
+        {upper(engine::name(a->severity)) + " " + a->code + ": " + a->message, rules, tone, 0});
+    if (!a->details.empty()) s.lines.push_back({join(a->details, "; "), {}, Tone::plain, 1});
+  }
+  if (s.lines.empty()) s.lines.push_back({"none", {}, Tone::plain, 0});
+  return s;
+}
+
+SummarySection response_section(const engine::Report& r) {
+  SummarySection s{"Response", {}};
+  const auto& x = *r.response;
+  std::string t = "Therapy start " + (x.therapy_start ? format_date(*x.therapy_start) : "unknown");
+  t += "; platelet response " + yes_no(x.platelet_response);
+  if (x.days_to_platelet_response)
+    t += " (day " + std::to_string(*x.days_to_platelet_response) + ")";
+  t += "; durable at week 4 " + yes_no(x.durable_platelet_response_week4);
+  t += "; fibrinogen stabilized " + yes_no(x.fibrinogen_stabilized);
+  t += std::string("; relapse ") + (x.relapse ? "YES" : "no");
+  if (x.resolution_date) t += "; KMP resolved " + format_date(*x.resolution_date);
+  s.lines.push_back({t, finding_rules(r, "RESP"), x.relapse ? Tone::warning : Tone::plain, 0});
+  return s;
+}
+
+// The sources behind the regimen and its doses, once each, tagged with the rules they support.
+SummarySection evidence_section(const engine::Report& r, const knowledge::Knowledge& k) {
+  SummarySection s{"Evidence", {}};
+  std::vector<const engine::Provenance*> whys;
+  if (r.regimen_why) whys.push_back(&*r.regimen_why);
+  for (const auto& d : r.doses) whys.push_back(&d.why);
+  std::vector<std::string> order;                        // source ids, first use first
+  std::map<std::string, std::vector<std::string>> rules;  // source id -> rule ids
+  std::map<std::string, std::string> tags;                // source id -> evidence tag
+  std::vector<std::string> local_rules;
+  for (const auto* why : whys) {
+    if (why->local_default) local_rules.push_back(why->rule_id);
+    for (const auto& id : why->sources) {
+      auto& list = rules[id];
+      if (list.empty()) order.push_back(id);
+      if (std::find(list.begin(), list.end(), why->rule_id) == list.end()) {
+        list.push_back(why->rule_id);
+      }
+      if (!why->evidence_tag.empty()) tags[id] = why->evidence_tag;
+    }
+  }
+  for (const auto& id : order) {
+    const knowledge::Source* src = k.source(id);
+    SummaryLine l{src ? src->citation : id, rules[id], Tone::plain, 0, src ? src->url : ""};
+    if (tags.count(id)) l.text += " [" + tags[id] + "]";
+    s.lines.push_back(std::move(l));
+  }
+  if (!local_rules.empty()) {
+    s.lines.push_back({"local default of the knowledge set, not evidence: review locally",
+                       local_rules, Tone::plain, 0});
+  }
+  for (const auto& c : r.context) s.lines.push_back({c, {}, Tone::plain, 1});
+  return s;
+}
+
+SummarySection data_quality_section(const engine::Report& r) {
+  SummarySection s{"Data quality (values not used)", {}};
+  for (std::size_t i = 0; i < r.data_issues.size() && i < kMaxDataIssueLines; ++i) {
+    const auto& d = r.data_issues[i];
+    s.lines.push_back({d.code + " at " + d.source.resource + " " + d.source.path + ": " + d.message,
+                       {},
+                       Tone::info,
+                       0});
+  }
+  if (r.data_issues.size() > kMaxDataIssueLines) {
+    s.lines.push_back({"... and " + std::to_string(r.data_issues.size() - kMaxDataIssueLines) +
+                           " more in the JSON report",
+                       {},
+                       Tone::info,
+                       0});
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string rule_tags(const std::vector<std::string>& rules) {
+  std::string out;
+  for (const auto& id : rules) {
+    if (id.empty()) continue;
+    if (!out.empty()) out += ' ';
+    out += "[" + id + "]";
+  }
+  return out;
+}
+
+Summary summarize(const engine::Report& r, const knowledge::Knowledge& k) {
+  Summary out;
+  out.headline = headline(r);
+  out.sections.push_back(patient_section(r));
+  out.sections.push_back(assessment_section(r));
+  out.sections.push_back(recommendation_section(r));
+  out.sections.push_back(alerts_section(r));
+  if (r.response) out.sections.push_back(response_section(r));
+  SummarySection evidence = evidence_section(r, k);
+  if (!evidence.lines.empty()) out.sections.push_back(std::move(evidence));
+  if (!r.data_issues.empty()) out.sections.push_back(data_quality_section(r));
+  out.provenance = "engine " + r.engine_version + ", knowledge " + r.knowledge_version +
+                   ", profile " + r.profile + ", as of " + format_instant(r.as_of);
+  if (!r.input_sha256.empty()) out.provenance += ", input sha256 " + r.input_sha256.substr(0, 16);
+  out.reminder =
+      "Decision support only: this report suggests and explains; the treating clinician decides.";
+  return out;
+}
+
+}  // namespace khe::write
