@@ -198,8 +198,14 @@ Assessment assess(Ctx& c) {
   r.high_risk = !r.risk_reasons.empty();
   if (r.high_risk) {
     std::string list;
-    for (const auto& s : r.risk_reasons) list += (list.empty() ? "" : ", ") + s;
+    bool diameter = false;
+    for (const auto& s : r.risk_reasons) {
+      list += (list.empty() ? "" : ", ") + s;
+      diameter = diameter || s.rfind("largest-diameter", 0) == 0;
+    }
     c.finding("RISK-1", "High-risk features: " + list + ".");
+    // The diameter criterion rests on a secondary source: the finding carries its tag.
+    if (diameter) r.findings.back().why.evidence_tag = c.p.text("RISK-1", "diameter_tag");
   }
   a.active_bleeding = c.acute("active-bleeding");
   return a;

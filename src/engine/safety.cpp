@@ -189,9 +189,19 @@ void supportive_care(Ctx& c, const Assessment& a) {
     bool transfusion = std::any_of(std::begin(kTransfusions), std::end(kTransfusions),
                                    [&](const char* t) { return e.code == t; });
     if (!transfusion) continue;
-    if (e.indication.empty()) c.alert("transfusion_indication_missing", {e.code + " (" + e.source.resource + ")"});
-    else if (e.code == "platelet-transfusion" && e.indication == "indication-prophylactic")
+    if (e.indication.empty()) {
+      c.alert("transfusion_indication_missing", {e.code + " (" + e.source.resource + ")"});
+    } else if (e.code == "platelet-transfusion" && e.indication == "indication-prophylactic") {
       c.alert("platelet_transfusion_not_indicated", {e.source.resource});
+    } else if (e.code == "platelet-transfusion" && e.indication == "indication-pre-procedure") {
+      // Before a procedure platelets are indicated only below the SUP-1 threshold.
+      const LabResult* before = nullptr;
+      for (const LabResult* l : c.labs(Analyte::platelets))
+        if (l->time <= *e.start) before = l;
+      if (before && !below(before->value, P.num("SUP-1", "pre_procedure_below")).value_or(true))
+        c.alert("platelet_transfusion_not_indicated",
+                {e.source.resource + ": platelets " + fmt_num(before->value.value) + " before a procedure"});
+    }
   }
   const LabResult* fib = a.fibrinogen.value ? a.fibrinogen.value->lab : nullptr;
   if (fib && below(fib->value, P.num("SUP-2", "fibrinogen_below")).value_or(false)) {

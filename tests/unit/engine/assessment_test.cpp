@@ -250,6 +250,10 @@ TEST(RISK_1, HighRiskFeatures) {
   EXPECT_FALSE(superficial.high_risk);
   auto big = Builder().dx("khe").platelets(150).lab(Analyte::lesion_diameter, 8.5).eval();
   EXPECT_TRUE(big.high_risk);
+  auto risk_finding = std::find_if(big.findings.begin(), big.findings.end(),
+                                   [](const engine::Finding& f) { return f.why.rule_id == "RISK-1"; });
+  ASSERT_NE(risk_finding, big.findings.end());
+  EXPECT_EQ(risk_finding->why.evidence_tag, "SECONDARY");  // > 8 cm rests on a secondary source
   EXPECT_FALSE(Builder().dx("khe").platelets(150).lab(Analyte::lesion_diameter, 8).eval().high_risk);
   EXPECT_TRUE(Builder().dx("khe").platelets(150).flag("lesion-multifocal").eval().high_risk);
   auto face = Builder().dx("khe").platelets(150).coded("lesion-site", "site-cervicofacial").eval();

@@ -126,6 +126,10 @@ TEST(SUP_1, ProphylacticPlateletTransfusionAndMissingIndication) {
   EXPECT_EQ(find_alert(missing, "transfusion_indication_missing")->severity, AlertSeverity::info);
   auto bleeding = Builder::khe_kmp(20).procedure("platelet-transfusion", 30, "indication-active-bleeding").eval();
   EXPECT_FALSE(has_alert(bleeding, "platelet_transfusion_not_indicated"));
+  auto pre_ok = Builder::khe_kmp(20).procedure("platelet-transfusion", 1, "indication-pre-procedure").eval();
+  EXPECT_FALSE(has_alert(pre_ok, "platelet_transfusion_not_indicated"));  // 20 < 30
+  auto pre_high = Builder::khe_kmp(45).procedure("platelet-transfusion", 1, "indication-pre-procedure").eval();
+  EXPECT_TRUE(has_alert(pre_high, "platelet_transfusion_not_indicated"));  // 45 >= 30
 }
 
 TEST(SUP_2, LowFibrinogen) {
