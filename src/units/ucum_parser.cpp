@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 
 namespace khe::units::detail {
 namespace {
@@ -120,7 +121,8 @@ class Parser {
       const char c = text_[pos_];
       if (c == '.' || c == '/' || c == '(' || c == ')' || c == '{' || c == '}') break;
       if (c == ']') return fail(pos_, "']' without a matching '['");
-      if (!is_printable(c)) return fail(pos_, "invalid character (spaces and non-ASCII)");
+      if (!is_printable(c))
+        return fail(pos_, "invalid character (UCUM is printable ASCII without spaces)");
       if (c == '[') {
         const std::size_t open = pos_;
         for (++pos_; pos_ < text_.size() && text_[pos_] != ']'; ++pos_) {
