@@ -45,9 +45,15 @@ bool refers_to(std::string_view reference, const PatientEntry& p) {
   return false;
 }
 
-void Collector::begin(std::string label, Subject subject) {
+std::string_view Collector::begin(std::string label, Subject subject) {
   current_ = static_cast<std::uint32_t>(resources_.size());
   resources_.push_back({std::move(label), std::move(subject)});
+  return resources_.back().label;
+}
+
+void Collector::reserve(std::size_t n) {
+  resources_.reserve(resources_.size() + n);
+  labs_.reserve(labs_.size() + n);
 }
 
 // Decides, for every clinical resource, whether it is the chosen patient's. A reference to

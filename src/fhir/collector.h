@@ -39,7 +39,10 @@ bool refers_to(std::string_view reference, const PatientEntry& p);
 class Collector {
  public:
   // Starts a clinical resource; facts and issues added until the next begin() are its own.
-  void begin(std::string label, Subject subject);
+  // Returns the stored label, valid until the next begin().
+  std::string_view begin(std::string label, Subject subject);
+  // Room for `n` more resources (an estimate from a Bundle's entry count).
+  void reserve(std::size_t n);
 
   void add(model::LabResult f) { labs_.push_back({current_, std::move(f)}); }
   void add(model::Finding f) { findings_.push_back({current_, std::move(f)}); }

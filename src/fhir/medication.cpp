@@ -135,7 +135,7 @@ void read_dose(const Ctx& c, Element quantity, std::string_view rel, model::Medi
   RawQuantity raw;
   double mg = 0;
   Rejection r = read_raw_quantity(quantity, rel, c.codes, false, &raw);
-  if (r.ok()) r = to_milligrams(raw, rel, &mg);
+  if (r.ok()) r = to_milligrams(raw, rel, c.units, &mg);
   if (!r.ok()) {
     c.issue(r.code, r.rel, r.message,
             r.code == "dose_not_mass" ? model::IssueSeverity::info : model::IssueSeverity::warning);

@@ -76,7 +76,7 @@ void read_reference_range(const Ctx& c, Element holder, std::string_view rel,
     RawQuantity raw;
     model::Measured m;
     Rejection r = read_raw_quantity(*q, q_rel, c.codes, false, &raw);
-    if (r.ok()) r = to_canonical(raw, q_rel, def, c.codes, false, &m);
+    if (r.ok()) r = to_canonical(raw, q_rel, def, c.codes, c.units, false, &m);
     if (!r.ok()) {
       c.info("reference_range_dropped", r.rel, "reference range not used: " + r.message);
       return;
@@ -104,7 +104,7 @@ void read_lab(const Ctx& c, Element holder, std::string_view rel, model::Analyte
   RawQuantity raw;
   model::Measured value;
   Rejection r = read_raw_quantity(*q, q_rel, c.codes, true, &raw);
-  if (r.ok()) r = to_canonical(raw, q_rel, def, c.codes, true, &value);
+  if (r.ok()) r = to_canonical(raw, q_rel, def, c.codes, c.units, true, &value);
   if (!r.ok()) {
     c.issue(r.code, r.rel, r.message);
     return;
@@ -156,11 +156,13 @@ bool ignored_status(const Ctx& c) {
 
 void read_observation(const Ctx& c) {
   ObservationCode code = classify(c, c.json);
-  bool has_components = false;
-  for_each(c.json, "component", [&](Element comp, std::size_t) {
-    if (!has_components && classify(c, comp).analyte) has_components = true;
-  });
-  if (!code.analyte && code.finding.empty() && !has_components) return;  // not ours
+  bool known = code.analyte || !code.finding.empty();
+  if (!known) {  // a panel of codes we know (blood pressure) is ours too
+    for_each(c.json, "component", [&](Element comp, std::size_t) {
+      if (!known && classify(c, comp).analyte) known = true;
+    });
+  }
+  if (!known) return;  // not ours
   if (ignored_status(c)) return;
   std::optional<Instant> time = observation_time(c);
   if (!time) return;

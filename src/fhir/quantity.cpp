@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "fhir/text.h"
 #include "units/ucum.h"
@@ -136,6 +137,32 @@ Rejection check_annotation(const RawQuantity& q, std::string_view rel, const kno
 
 }  // namespace
 
+Result<double> Converter::convert(double value, const std::string& from, const std::string& to,
+                                  std::optional<double> molar_mass_g_per_mol) {
+  key_.assign(from);
+  key_ += '\0';
+  key_ += to;
+  key_ += '\0';
+  if (molar_mass_g_per_mol) {
+    char bits[sizeof(double)];
+    std::memcpy(bits, &*molar_mass_g_per_mol, sizeof bits);
+    key_.append(bits, sizeof bits);
+  }
+  auto it = factors_.find(key_);
+  if (it == factors_.end()) {
+    std::optional<double> factor;
+    auto a = units::parse(from);
+    auto b = units::parse(to);
+    if (a && b && !a->special && !b->special && a->offset == 0 && b->offset == 0) {
+      Result<double> one = units::convert(1.0, from, to, molar_mass_g_per_mol);
+      if (one && std::isfinite(*one)) factor = *one;
+    }
+    it = factors_.emplace(key_, factor).first;
+  }
+  if (it->second) return value * *it->second;
+  return units::convert(value, from, to, molar_mass_g_per_mol);
+}
+
 std::string format_number(double v) {
   char buf[64];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
@@ -151,9 +178,10 @@ Rejection read_raw_quantity(Element q, std::string_view rel, const knowledge::Co
 }
 
 Rejection to_canonical(const RawQuantity& q, std::string_view rel, const knowledge::AnalyteDef& def,
-                       const knowledge::Codes& codes, bool check_plausible, model::Measured* out) {
+                       const knowledge::Codes& codes, Converter& units, bool check_plausible,
+                       model::Measured* out) {
   if (Rejection r = check_annotation(q, rel, def, codes); !r.ok()) return r;
-  Result<double> v = units::convert(q.value, q.ucum, def.canonical_unit, def.molar_mass_g_per_mol);
+  Result<double> v = units.convert(q.value, q.ucum, def.canonical_unit, def.molar_mass_g_per_mol);
   if (!v) {
     if (!units::parse(q.ucum))
       return reject("unit_invalid", std::string(rel),
@@ -176,8 +204,9 @@ Rejection to_canonical(const RawQuantity& q, std::string_view rel, const knowled
   return {};
 }
 
-Rejection to_milligrams(const RawQuantity& q, std::string_view rel, double* mg) {
-  Result<double> v = units::convert(q.value, q.ucum, "mg");
+Rejection to_milligrams(const RawQuantity& q, std::string_view rel, Converter& units, double* mg) {
+  static const std::string kMg = "mg";
+  Result<double> v = units.convert(q.value, q.ucum, kMg);
   if (!v) {
     if (!units::parse(q.ucum))
       return reject("unit_invalid", std::string(rel),

@@ -111,6 +111,7 @@ class Reader {
   const ReadOptions& options_;
   simdjson::dom::parser parser_;
   Collector out_;
+  Converter units_;
   std::vector<Error> problems_;
   std::size_t unlisted_problems_ = 0;
 };
@@ -194,6 +195,8 @@ void Reader::read_bundle(Element bundle, const std::string& base, std::string_vi
   std::size_t malformed = 0, nested = 0;
   std::string first_bad;
   std::string entry_base;
+  simdjson::dom::array entries;
+  if (bundle.at_key("entry").get(entries) == simdjson::SUCCESS) out_.reserve(entries.size());
   for_each(bundle, "entry", [&](Element entry, std::size_t i) {
     auto resource = member(entry, "resource");
     if (!is_object(entry) || (resource && (!is_object(*resource) || str(*resource, "resourceType").empty()))) {
@@ -227,9 +230,16 @@ void Reader::read_resource(Element resource, std::string_view full_url, const st
                            const std::string& place) {
   std::string_view type = str(resource, "resourceType");
   std::string_view id = str(resource, "id");
+  // Appends only: g++ 12 -O3 warns (-Wrestrict, a false positive) on "lit" + std::string&&.
   std::string label(type);
-  if (id.empty()) label += "[" + place + "]";
-  else label += "/" + std::string(id);
+  if (id.empty()) {
+    label += '[';
+    label += place;
+    label += ']';
+  } else {
+    label += '/';
+    label += id;
+  }
 
   if (type == "Patient") {
     std::string birth_path = base.empty() ? std::string("birthDate") : base + std::string(sep) + "birthDate";
@@ -237,8 +247,8 @@ void Reader::read_resource(Element resource, std::string_view full_url, const st
     return;
   }
   if (!is_clinical(type)) return;  // other resources are not ours to read
-  out_.begin(label, subject_of(resource));
-  Ctx c{codes_, out_, resource, std::move(label), base, sep};
+  std::string_view stored = out_.begin(std::move(label), subject_of(resource));
+  Ctx c{codes_, out_, units_, resource, stored, base, sep};
   if (type == "Observation") read_observation(c);
   else if (type == "Condition") read_condition(c);
   else if (type == "Procedure") read_procedure(c);

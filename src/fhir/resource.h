@@ -9,6 +9,7 @@
 #include "core/time.h"
 #include "fhir/collector.h"
 #include "fhir/json.h"
+#include "fhir/quantity.h"
 #include "knowledge/codes.h"
 #include "model/record.h"
 
@@ -17,8 +18,9 @@ namespace khe::fhir {
 struct Ctx {
   const knowledge::Codes& codes;
   Collector& out;
+  Converter& units;        // memoised unit conversions, shared by the whole read() call
   Element json;            // the resource object
-  std::string label;       // "Observation/abc" or "Observation[entry 3]"
+  std::string_view label;  // "Observation/abc" or "Observation[entry 3]"
   std::string_view base;   // path of the resource: "entry[3].resource", "line 4" or ""
   std::string_view sep;    // between base and a relative path: "." or ": "
 
@@ -32,7 +34,7 @@ struct Ctx {
     }
     return p;
   }
-  model::SourceRef source(std::string_view rel) const { return {label, path(rel)}; }
+  model::SourceRef source(std::string_view rel) const { return {std::string(label), path(rel)}; }
 
   void issue(std::string code, std::string_view rel, std::string message,
              model::IssueSeverity severity = model::IssueSeverity::warning) const {

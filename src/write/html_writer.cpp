@@ -16,7 +16,8 @@ constexpr const char* kStyle =
     "ul{margin:.2rem 0;padding-left:1.2rem}li.d1{margin-left:1.5rem;color:#444;"
     "font-size:.92em;list-style:circle}.critical{color:#b00020;font-weight:600}"
     ".warning{color:#8a5a00;font-weight:600}.info{color:#245}"
-    ".rule{font-family:monospace;color:#555;margin-left:.4rem;white-space:nowrap}"
+    "a{color:#245;word-break:break-all}.rule{font-family:monospace;color:#555;margin-left:.4rem;"
+    "white-space:nowrap}"
     "footer{margin-top:1rem;font-size:.85em;color:#444}"
     ".reminder{font-weight:600;margin-top:.5rem}"
     "@media print{body{margin:0;max-width:none}h1{border:1px solid #000}}";
@@ -85,7 +86,11 @@ std::string to_html(const engine::Report& report, const knowledge::Knowledge& kn
       const std::string tone = tone_class(l.tone);
       if (!tone.empty()) cls += (cls.empty() ? "" : " ") + tone;
       out += cls.empty() ? "<li>" : "<li class=\"" + cls + "\">";
-      out += html_escape(l.text) + tags(l) + "</li>\n";
+      out += html_escape(l.text);
+      if (!l.link.empty()) {
+        out += " <a href=\"" + html_escape(l.link) + "\">" + html_escape(l.link) + "</a>";
+      }
+      out += tags(l) + "</li>\n";
     }
     out += "</ul>\n";
   }

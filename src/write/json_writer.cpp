@@ -103,7 +103,11 @@ Json doses(const std::vector<engine::Dose>& ds) {
 Json kmp(const engine::Report& r) {
   Json j = Json::object();
   j["status"] = engine::name(r.kmp_status);
-  j["severity"] = opt(r.kmp_severity, [](engine::Band b) { return Json(engine::name(b)); });
+  // The contract: severity is null unless KMP is present or suspected.
+  const bool graded =
+      r.kmp_status == engine::KmpStatus::present || r.kmp_status == engine::KmpStatus::suspected;
+  j["severity"] = graded ? opt(r.kmp_severity, [](engine::Band b) { return Json(engine::name(b)); })
+                         : Json(nullptr);
   j["platelets_10e9_per_L"] =
       opt(r.platelets, [](const model::Measured& m) { return num(m.value, kValueDecimals); });
   j["platelets_comparator"] = r.platelets ? comparator(r.platelets->comparator) : Json(nullptr);

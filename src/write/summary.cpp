@@ -89,7 +89,9 @@ SummaryLine headline(const engine::Report& r) {
   SummaryLine h;
   h.text = std::string("KMP ") + engine::name(r.kmp_status);
   h.rules = kStatusRules;
-  if (r.kmp_severity) {
+  const bool graded =
+      r.kmp_status == engine::KmpStatus::present || r.kmp_status == engine::KmpStatus::suspected;
+  if (graded && r.kmp_severity) {
     h.text += std::string(", ") + engine::name(*r.kmp_severity);
     h.rules.insert(h.rules.end(), kSeverityRules.begin(), kSeverityRules.end());
   }
@@ -116,9 +118,8 @@ SummarySection patient_section(const engine::Report& r) {
   for (const auto& v : r.values_used) {
     if (v.name == "weight" || v.name == "height") continue;  // shown with the body size
     std::string t = v.name + " " + comparator_symbol(v.value.comparator) +
-                    format_number(v.value.value, 4) + " " + v.unit + " (" +
-                    age_text(v.age_hours) + (v.confounded ? ", confounded by transfusion" : "") +
-                    ")";
+                    format_number(v.value.value, 4) + " " + v.unit + " (" + age_text(v.age_hours) +
+                    (v.confounded ? ", confounded by transfusion" : "") + ")";
     values.push_back(std::move(t));
   }
   if (!values.empty()) s.lines.push_back({"Used: " + join(values, "; "), {}, Tone::plain, 0});
@@ -168,7 +169,10 @@ std::string dose_text(const engine::Dose& d) {
   return t;
 }
 
-void add_dose(SummarySection& s, const engine::Dose& d, bool current) {
+// The patient line already shows the body size; a dose that used the same measurements says
+// so instead of repeating them, keeping the summary on one screen.
+void add_dose(SummarySection& s, const engine::Dose& d, bool current,
+              const std::string& patient_body) {
   std::vector<std::string> rules;
   if (!d.why.rule_id.empty()) rules.push_back(d.why.rule_id);
   s.lines.push_back(
@@ -178,9 +182,10 @@ void add_dose(SummarySection& s, const engine::Dose& d, bool current) {
   if (!d.basis.empty()) detail.push_back("basis " + d.basis);
   if (!d.formulation.empty()) detail.push_back(d.formulation);
   const std::string body = body_text(d.body);
-  if (!body.empty()) detail.push_back(body);
+  if (!body.empty()) detail.push_back(body == patient_body ? "body size above" : body);
   if (d.halved) detail.push_back("start dose halved");
   if (d.capped) detail.push_back("capped at the maximum");
+  if (d.why.local_default) detail.push_back("local default, not evidence");
   if (!detail.empty()) s.lines.push_back({join(detail, "; "), {}, Tone::plain, 1});
   for (const auto& n : d.notes) s.lines.push_back({n, {}, Tone::plain, 1});
 }
@@ -190,15 +195,19 @@ SummarySection recommendation_section(const engine::Report& r) {
   if (r.regimen) {
     std::vector<std::string> rules;
     if (r.regimen_why && !r.regimen_why->rule_id.empty()) rules.push_back(r.regimen_why->rule_id);
-    s.lines.push_back({"Regimen: " + regimen_label(*r.regimen), rules, Tone::plain, 0});
+    const bool local = r.regimen_why && r.regimen_why->local_default;
+    s.lines.push_back(
+        {"Regimen: " + regimen_label(*r.regimen) + (local ? " (local default, not evidence)" : ""),
+         rules, Tone::plain, 0});
   } else {
     const std::string why = r.regimen_null_reason == "data_missing" ? "data missing"
                             : r.regimen_null_reason.empty()         ? "none"
                                                                     : "nothing to recommend";
     s.lines.push_back({"No regimen (" + why + ")", kNoRegimenRules, Tone::plain, 0});
   }
-  for (const auto& d : r.doses) add_dose(s, d, false);
-  for (const auto& d : r.current_doses) add_dose(s, d, true);
+  const std::string body = body_text(r.body);
+  for (const auto& d : r.doses) add_dose(s, d, false, body);
+  for (const auto& d : r.current_doses) add_dose(s, d, true, body);
   return s;
 }
 
@@ -245,12 +254,10 @@ SummarySection evidence_section(const engine::Report& r, const knowledge::Knowle
   std::vector<const engine::Provenance*> whys;
   if (r.regimen_why) whys.push_back(&*r.regimen_why);
   for (const auto& d : r.doses) whys.push_back(&d.why);
-  std::vector<std::string> order;                        // source ids, first use first
+  std::vector<std::string> order;                         // source ids, first use first
   std::map<std::string, std::vector<std::string>> rules;  // source id -> rule ids
   std::map<std::string, std::string> tags;                // source id -> evidence tag
-  std::vector<std::string> local_rules;
   for (const auto* why : whys) {
-    if (why->local_default) local_rules.push_back(why->rule_id);
     for (const auto& id : why->sources) {
       auto& list = rules[id];
       if (list.empty()) order.push_back(id);
@@ -265,10 +272,6 @@ SummarySection evidence_section(const engine::Report& r, const knowledge::Knowle
     SummaryLine l{src ? src->citation : id, rules[id], Tone::plain, 0, src ? src->url : ""};
     if (tags.count(id)) l.text += " [" + tags[id] + "]";
     s.lines.push_back(std::move(l));
-  }
-  if (!local_rules.empty()) {
-    s.lines.push_back({"local default of the knowledge set, not evidence: review locally",
-                       local_rules, Tone::plain, 0});
   }
   for (const auto& c : r.context) s.lines.push_back({c, {}, Tone::plain, 1});
   return s;

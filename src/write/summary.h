@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/report.h"
@@ -14,10 +15,16 @@ namespace khe::write {
 enum class Tone { plain, critical, warning, info };
 
 struct SummaryLine {
+  SummaryLine() = default;
+  SummaryLine(std::string t, std::vector<std::string> r = {}, Tone tn = Tone::plain, int in = 0,
+              std::string url = {})
+      : text(std::move(t)), rules(std::move(r)), tone(tn), indent(in), link(std::move(url)) {}
+
   std::string text;
   std::vector<std::string> rules;  // shown as "[KMP-1]" after the text
   Tone tone = Tone::plain;
-  int indent = 0;  // 0 = item, 1 = detail of the item above
+  int indent = 0;    // 0 = item, 1 = detail of the item above
+  std::string link;  // a source URL (HTML links it; the text summary leaves it out)
 };
 
 struct SummarySection {

@@ -8,26 +8,37 @@
 namespace khe::write {
 namespace {
 
-// Greedy word wrap; continuation lines are indented two more spaces than the first.
+// Greedy word wrap; continuation lines are indented two more spaces than the first. A word
+// longer than a whole line (a URL, a long code) is cut so no line exceeds kTextWidth.
 void wrap(std::string& out, const std::string& text, std::size_t indent) {
-  const std::string lead(indent, ' ');
   const std::string cont(indent + 2, ' ');
-  std::string line = lead;
+  std::string line(indent, ' ');
+  bool line_empty = true;
   std::size_t pos = 0;
-  bool first_word = true;
   while (pos < text.size()) {
     std::size_t end = text.find(' ', pos);
     if (end == std::string::npos) end = text.size();
-    const std::string word = text.substr(pos, end - pos);
+    std::string word = text.substr(pos, end - pos);
     pos = end + 1;
-    if (word.empty()) continue;
-    if (!first_word && line.size() + 1 + word.size() > kTextWidth) {
+    while (!word.empty()) {
+      const std::size_t used = line.size() + (line_empty ? 0 : 1);  // a space before the word
+      const std::size_t room = used < kTextWidth ? kTextWidth - used : 0;
+      if (word.size() <= room) {
+        line += (line_empty ? "" : " ") + word;
+        line_empty = false;
+        break;
+      }
+      if (!line_empty) {  // start a new line and try again there
+        out += line + "\n";
+        line = cont;
+        line_empty = true;
+        continue;
+      }
+      line += word.substr(0, room);  // too long even for an empty line: cut it
+      word.erase(0, room);
       out += line + "\n";
-      line = cont + word;
-    } else {
-      line += (first_word ? "" : " ") + word;
+      line = cont;
     }
-    first_word = false;
   }
   out += line + "\n";
 }

@@ -17,9 +17,17 @@ using nlohmann::json;
 // Doses are rounded to 0.01 mL of a 1 mg/mL solution: one measuring step.
 constexpr double kDoseToleranceMg = 0.01;
 
-std::vector<json> load_entries() {
+// One entry of expected.json; printed by its id so test names stay short.
+struct GoldenCase {
+  json entry;
+};
+void PrintTo(const GoldenCase& c, std::ostream* os) { *os << c.entry["id"].get<std::string>(); }
+
+std::vector<GoldenCase> load_entries() {
   const json all = json::parse(read_file(std::string(KHE_SHARED_DIR) + "/examples/expected.json"));
-  return {all.begin(), all.end()};
+  std::vector<GoldenCase> out;
+  for (const auto& e : all) out.push_back({e});
+  return out;
 }
 
 // Follows a dotted key ("kmp.status"); nullptr when a step is missing.
@@ -74,10 +82,10 @@ void check_doses(const json& report, const json& expected) {
 }
 
 // Lowercase "cli" in the names so `ctest -R cli` selects these tests.
-class GoldenTest : public ::testing::TestWithParam<json> {};
+class GoldenTest : public ::testing::TestWithParam<GoldenCase> {};
 
 TEST_P(GoldenTest, ReportMatchesExpectedKeys) {
-  const json& entry = GetParam();
+  const json& entry = GetParam().entry;
   const std::string profile =
       entry["profile"].is_null() ? "default" : entry["profile"].get<std::string>();
   const RunResult r =
@@ -106,8 +114,8 @@ TEST_P(GoldenTest, ReportMatchesExpectedKeys) {
   }
 }
 
-std::string entry_name(const ::testing::TestParamInfo<json>& info) {
-  std::string n = info.param["id"];
+std::string entry_name(const ::testing::TestParamInfo<GoldenCase>& info) {
+  std::string n = info.param.entry["id"];
   for (auto& c : n) {
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
   }

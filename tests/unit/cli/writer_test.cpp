@@ -87,14 +87,14 @@ TEST(cliWriter, JsonHasContractKeysAndRoundedNumbers) {
   EXPECT_EQ(j["provenance"]["as_of"], "2026-08-03T12:00:00Z");
   EXPECT_EQ(text.find("0.30000000000000004"), std::string::npos);
   // The contract's top-level order is stable: kmp first, provenance last.
-  EXPECT_EQ(j.begin().key(), "kmp");
-  EXPECT_EQ(text.find("\"kmp\""), text.find('"'));
+  const auto ordered = nlohmann::ordered_json::parse(text);
+  EXPECT_EQ(ordered.begin().key(), "kmp");
+  EXPECT_EQ((--ordered.end()).key(), "provenance");
 }
 
 TEST(cliWriter, SeverityIsNullUnlessPresentOrSuspected) {
   engine::Report r = sample_report();
-  r.kmp_status = engine::KmpStatus::absent;
-  r.kmp_severity.reset();
+  r.kmp_status = engine::KmpStatus::absent;  // a stray band must not leak into the report
   r.platelets.reset();
   r.regimen.reset();
   r.regimen_null_reason = "data_missing";
@@ -120,6 +120,20 @@ TEST(cliWriter, TextOrdersAlertsCriticalFirstWithRuleIds) {
   EXPECT_NE(text.find("[PJP-1]"), std::string::npos);
   EXPECT_NE(text.find("0.3 mg = 0.3 mL of 1 mg/mL"), std::string::npos) << text;
   EXPECT_NE(text.find("EMERGENT"), std::string::npos);
+}
+
+TEST(cliWriter, TextWrapsLongWordsWithinTheWidth) {
+  engine::Report r = sample_report();
+  r.alerts[0].message = std::string(250, 'x') + " end";
+  const knowledge::Knowledge k;
+  const std::string text = to_text(r, k);
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t nl = text.find('\n', start);
+    EXPECT_LE(nl - start, kTextWidth);
+    start = nl + 1;
+  }
+  EXPECT_NE(text.find(" end"), std::string::npos);
 }
 
 TEST(cliWriter, HtmlEscapesEveryText) {

@@ -149,7 +149,7 @@ TEST(Medications, DrugByText) {
       med("MedicationStatement", R"("medicationCodeableConcept":{"text":"Rapamune 1 mg/mL oral solution"},"status":"active","effectiveDateTime":"2026-05-01")", "t1"),
       med("MedicationStatement", R"("medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"197454","display":"Fluconazole 50 MG Oral Tablet"}]},"status":"on-hold")", "t2"),
       med("MedicationStatement", R"("medicationCodeableConcept":{"text":"sirolimus and prednisolone"},"status":"active")", "t3"),
-      med("MedicationStatement", R"("medicationCodeableConcept":{"text":"methylprednisolone"},"status":"stopped","effectivePeriod":{"start":"2026-05-01","end":"2026-05-03"}})", "t4"),
+      med("MedicationStatement", R"("medicationCodeableConcept":{"text":"methylprednisolone"},"status":"stopped","effectivePeriod":{"start":"2026-05-01","end":"2026-05-03"})", "t4"),
       med("MedicationStatement", R"("medicationCodeableConcept":{"text":"paracetamol"},"status":"active")", "t5"),
   }));
   ASSERT_EQ(r.medications.size(), 3u) << all_issues(r);
