@@ -227,7 +227,8 @@ void assess_urgency(Ctx& c, Assessment& a) {
   if (immunosuppressed && c.infection_or_fever()) {
     a.inf1 = true;
     std::vector<std::string> why;
-    if (c.age_days < c.p.num("INF-1", "emergent_below_age")) why.push_back("age under 3 months");
+    if (c.age_days < c.p.num("INF-1", "emergent_below_age"))
+      why.push_back("age under " + fmt_num(c.p.num("INF-1", "emergent_below_age")) + " days");
     if (const LabResult* n = c.latest_fresh(Analyte::neutrophils);
         n && below(n->value, c.p.num("INF-1", "neutrophils_below")).value_or(false))
       why.push_back("neutrophils below " + fmt_num(c.p.num("INF-1", "neutrophils_below")) + " x10^9/L");
@@ -238,9 +239,9 @@ void assess_urgency(Ctx& c, Assessment& a) {
 
   // emergent branches
   if (a.active_bleeding && plt && below(plt->value, c.p.num("URG-1", "bleeding_platelets_below")).value_or(false))
-    fire(Urgency::emergent, "URG-1a: active bleeding with platelets below 100");
+    fire(Urgency::emergent, "URG-1a: active bleeding with platelets below " + fmt_num(c.p.num("URG-1", "bleeding_platelets_below")) + " x10^9/L");
   if (kmp && r.kmp_severity == Band::severe && fib_very_low)
-    fire(Urgency::emergent, "URG-1b: severe KMP with fibrinogen below 1.0 g/L");
+    fire(Urgency::emergent, "URG-1b: severe KMP with fibrinogen below " + fmt_num(c.p.num("URG-1", "fibrinogen_below")) + " g/L");
   if (a.vital_compression) fire(Urgency::emergent, "URG-1c: compression of a vital structure");
   if (c.acute("hemodynamic-instability") || c.acute("heart-failure"))
     fire(Urgency::emergent, "URG-1d: hemodynamic instability or heart failure");
@@ -251,10 +252,10 @@ void assess_urgency(Ctx& c, Assessment& a) {
   if (r.kmp_status == KmpStatus::indeterminate && r.coagulopathy.value_or(false))
     fire(Urgency::urgent, "URG-1: indeterminate KMP status with coagulopathy");
   if (c.dx && plt && below(plt->value, c.p.num("URG-1", "profound_below")).value_or(false)) {
-    fire(Urgency::urgent, "URG-1a: platelets below 50 with a vascular anomaly");
+    fire(Urgency::urgent, "URG-1a: platelets below " + fmt_num(c.p.num("URG-1", "profound_below")) + " x10^9/L with a vascular anomaly");
     if (c.dx_class != DxClass::capable) c.alert("profound_thrombocytopenia_reassess_diagnosis");
   }
-  if (fib_very_low) fire(Urgency::urgent, "URG-1: fibrinogen below 1.0 g/L");
+  if (fib_very_low) fire(Urgency::urgent, "URG-1: fibrinogen below " + fmt_num(c.p.num("URG-1", "fibrinogen_below")) + " g/L");
   if (a.inf1) fire(Urgency::urgent, "INF-1: fever or infection on immunosuppression");
   c.finding("URG-1", std::string("Urgency ") + name(r.urgency) + ".");
 }

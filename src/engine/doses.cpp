@@ -101,7 +101,7 @@ class Dosing {
       double f = P.num("DOSE-SIR-3", "factor");
       d.calculated = d.calculated * f;
       d.halved = true;
-      d.basis += " x " + fmt_num(f) + " (under 1 month corrected age)";
+      d.basis += " x " + fmt_num(f) + " (corrected age under " + fmt_num(P.num("DOSE-SIR-3", "corrected_below")) + " days)";
       c_.alert("sirolimus_neonatal_dose_halved", P.list("DOSE-SIR-3", "alternatives"));
       d.notes.push_back(P.text("DOSE-SIR-3", "first_trough"));
     }
@@ -142,7 +142,7 @@ class Dosing {
     d.notes.push_back("If oral intake is impossible: intravenous methylprednisolone " + fmt_num(mp) + " mg/day (" +
                       fmt_num(P.num("DOSE-PRED-1", "methylprednisolone_per_kg_day")) + " mg/kg/day, at most " +
                       fmt_num(P.num("DOSE-PRED-1", "methylprednisolone_cap")) + " mg/day).");
-    d.notes.push_back("A course of 14 days or more is tapered, never stopped abruptly (TAPER-1).");
+    d.notes.push_back("A course of " + fmt_num(P.num("TAPER-1", "course")) + " days or more is tapered, never stopped abruptly (TAPER-1).");
     c_.out.doses.push_back(std::move(d));
   }
 

@@ -101,6 +101,7 @@ struct Response {
   std::optional<bool> fibrinogen_stabilized;
   bool relapse = false;
   std::optional<Date> resolution_date;
+  Provenance why;  // RESP-1
 };
 
 struct Report {

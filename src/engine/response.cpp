@@ -24,13 +24,16 @@ void compute_response(Ctx& c) {
   std::stable_sort(courses.begin(), courses.end(),
                    [](auto* a, auto* b) { return *a->start < *b->start; });
   Response resp;
+  resp.why = c.prov("RESP-1");
   const double threshold = c.p.num("KMP-1", "response_above");
   const auto plts = c.labs(Analyte::platelets);
   for (const auto* m : courses) {
     Date s = date_of(*m->start);
     const LabResult* base = nullptr;
     for (const LabResult* l : plts)
-      if (l->time >= start_of(s) - days(7) && l->time < start_of(s) + days(1)) base = l;
+      if (l->time >= start_of(s) - seconds_of_days(c.p.num("RESP-1", "baseline_window")) &&
+          l->time < start_of(s + std::chrono::days(1)))
+        base = l;
     if (base && below(base->value, threshold).value_or(false)) {
       resp.therapy_start = s;
       break;
@@ -52,12 +55,12 @@ void compute_response(Ctx& c) {
     }
     if (any_after) resp.platelet_response = first_response.has_value();
 
-    // Week 4 (days 25-31): the last count in the window decides, and every non-confounded
+    // Week 4 (RESP-1 window): the last count in the window decides, and every non-confounded
     // count since the first response up to it must stay above the threshold.
     const LabResult* last_in_window = nullptr;
     for (const LabResult* l : plts) {
       int day = static_cast<int>(days_between(s, date_of(l->time)));
-      if (day >= 25 && day <= 31) last_in_window = l;
+      if (day >= c.p.num("RESP-1", "week4_first_day") && day <= c.p.num("RESP-1", "week4_last_day")) last_in_window = l;
     }
     if (last_in_window) {
       bool ok = !c.platelet_confounded(*last_in_window) &&
@@ -81,11 +84,12 @@ void compute_response(Ctx& c) {
         continue;
       }
       if (!first_high) first_high = l;
-      else if (!resolved && l->time - first_high->time >= days(7)) resolved = date_of(l->time);
+      else if (!resolved && l->time - first_high->time >= seconds_of_days(c.p.num("RESP-1", "resolution_gap")))
+        resolved = date_of(l->time);
     }
     resp.resolution_date = resolved;
     if (resp.relapse)
-      c.out.findings.push_back(Finding{c.prov("KMP-1"), "Platelets fell below the threshold after KMP resolved (relapse)."});
+      c.finding("RESP-1", "Platelets fell below the threshold after KMP resolved (relapse).");
 
     // Fibrinogen stabilization from day 0.
     bool seen_stable = false, fell = false, any_fib = false;

@@ -106,7 +106,8 @@ void drug_safety(Ctx& c, const Assessment& a) {
       double per_dose = per_day / P.num("PJP-2", "doses_per_day");
       pjp.details.push_back("TMP-SMX (PJP-2): trimethoprim " + fmt_num(per_day, 1) + " mg/day as " +
                             fmt_num(P.num("PJP-2", "doses_per_day"), 0) + " doses of " + fmt_num(per_dose, 1) +
-                            " mg on " + fmt_num(P.num("PJP-2", "days_per_week"), 0) + " days a week (150 mg/m2/day, at most 320 mg/day)");
+                            " mg on " + fmt_num(P.num("PJP-2", "days_per_week"), 0) + " days a week (" + fmt_num(P.num("PJP-2", "tmp_mg_per_m2_day")) + " mg/m2/day, at most " +
+                            fmt_num(P.num("PJP-2", "tmp_cap")) + " mg/day)");
     }
   }
 

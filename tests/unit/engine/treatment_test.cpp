@@ -175,7 +175,7 @@ TEST(TX_6, MonotherapiesNotRecommendedInKmp) {
                           [](const std::string& s) { return s.find("10-27%") != std::string::npos; }));
 }
 
-TEST(Response, TherapyStartAndDurableWeek4) {
+TEST(RESP_1, TherapyStartAndDurableWeek4) {
   Builder b;
   b.dx("khe").body(5, 58).med("sirolimus", 38, 0.2, 12);
   for (auto [value, day] : std::vector<std::pair<double, int>>{{20, 0}, {45, 7}, {95, 14}, {130, 21}, {160, 28}, {170, 35}})
@@ -187,9 +187,10 @@ TEST(Response, TherapyStartAndDurableWeek4) {
   EXPECT_EQ(r.response->days_to_platelet_response, std::optional<int>(21));
   EXPECT_EQ(r.response->durable_platelet_response_week4, std::optional<bool>(true));
   EXPECT_FALSE(r.response->relapse);
+  EXPECT_EQ(r.response->why.rule_id, "RESP-1");
 }
 
-TEST(Response, DipBelowThresholdBeforeWeek4IsNotDurable) {
+TEST(RESP_1, DipBelowThresholdBeforeWeek4IsNotDurable) {
   Builder b;
   b.dx("khe").body(5, 58).med("sirolimus", 38, 0.2, 12);
   for (auto [value, day] : std::vector<std::pair<double, int>>{{20, 0}, {130, 14}, {90, 21}, {160, 28}})
@@ -197,7 +198,7 @@ TEST(Response, DipBelowThresholdBeforeWeek4IsNotDurable) {
   EXPECT_EQ(b.eval().response->durable_platelet_response_week4, std::optional<bool>(false));
 }
 
-TEST(Response, NullBeforeTherapyAndRelapseAfterResolution) {
+TEST(RESP_1, NullBeforeTherapyAndRelapseAfterResolution) {
   EXPECT_FALSE(Builder::khe_kmp(20).eval().response);
   Builder b;
   b.dx("khe").body(5, 58).med("sirolimus", 60, 0.2, 12);
