@@ -54,7 +54,7 @@ test-ucum: build npm-deps
 test-fuzz: build-fuzz
 	@bash tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
-test: test-unit test-asan test-ucum test-fuzz
+test: format-check test-unit test-asan test-ucum test-fuzz
 	@echo "make test: all suites passed"
 
 # Long fuzzing campaign (not part of make test).

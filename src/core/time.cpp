@@ -42,7 +42,8 @@ Result<ParsedTime> parse_fhir_datetime(std::string_view text) {
     if (!expect(text, pos, '-') || !read_digits(text, pos, 2, mo)) return bad(text, "expected -MM");
     precision = Precision::month;
     if (pos < text.size()) {
-      if (!expect(text, pos, '-') || !read_digits(text, pos, 2, d)) return bad(text, "expected -DD");
+      if (!expect(text, pos, '-') || !read_digits(text, pos, 2, d))
+        return bad(text, "expected -DD");
       precision = Precision::day;
     }
   }

@@ -22,7 +22,7 @@ constexpr Seconds days(std::int64_t n) { return Seconds(n * 86400); }
 enum class Precision { year, month, day, second };
 
 struct ParsedTime {
-  Instant start;        // the earliest instant the text can denote, in UTC
+  Instant start;  // the earliest instant the text can denote, in UTC
   Precision precision;
 };
 

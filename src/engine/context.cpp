@@ -10,28 +10,50 @@ using model::Comparator;
 
 std::optional<bool> below(const Measured& m, double t) {
   switch (m.comparator) {
-    case Comparator::none: return m.value < t;
-    case Comparator::lt: if (m.value <= t) return true; return std::nullopt;
-    case Comparator::le: if (m.value < t) return true; return std::nullopt;
-    case Comparator::gt: if (m.value >= t) return false; return std::nullopt;
-    case Comparator::ge: if (m.value >= t) return false; return std::nullopt;
+    case Comparator::none:
+      return m.value < t;
+    case Comparator::lt:
+      if (m.value <= t) return true;
+      return std::nullopt;
+    case Comparator::le:
+      if (m.value < t) return true;
+      return std::nullopt;
+    case Comparator::gt:
+      if (m.value >= t) return false;
+      return std::nullopt;
+    case Comparator::ge:
+      if (m.value >= t) return false;
+      return std::nullopt;
   }
   return std::nullopt;
 }
 
 std::optional<bool> above(const Measured& m, double t) {
   switch (m.comparator) {
-    case Comparator::none: return m.value > t;
-    case Comparator::gt: if (m.value >= t) return true; return std::nullopt;
-    case Comparator::ge: if (m.value > t) return true; return std::nullopt;
-    case Comparator::lt: if (m.value <= t) return false; return std::nullopt;
-    case Comparator::le: if (m.value <= t) return false; return std::nullopt;
+    case Comparator::none:
+      return m.value > t;
+    case Comparator::gt:
+      if (m.value >= t) return true;
+      return std::nullopt;
+    case Comparator::ge:
+      if (m.value > t) return true;
+      return std::nullopt;
+    case Comparator::lt:
+      if (m.value <= t) return false;
+      return std::nullopt;
+    case Comparator::le:
+      if (m.value <= t) return false;
+      return std::nullopt;
   }
   return std::nullopt;
 }
 
-Seconds seconds_of_days(double d) { return Seconds(static_cast<std::int64_t>(std::llround(d * 86400))); }
-Seconds seconds_of_hours(double h) { return Seconds(static_cast<std::int64_t>(std::llround(h * 3600))); }
+Seconds seconds_of_days(double d) {
+  return Seconds(static_cast<std::int64_t>(std::llround(d * 86400)));
+}
+Seconds seconds_of_hours(double h) {
+  return Seconds(static_cast<std::int64_t>(std::llround(h * 3600)));
+}
 
 std::string fmt_num(double v, int max_decimals) {
   char buf[64];
@@ -73,14 +95,15 @@ Alert& Ctx::alert(std::string_view code, std::vector<std::string> details) {
   for (Alert& a : out.alerts)
     if (a.code == code) {
       for (auto& d : details)
-        if (std::find(a.details.begin(), a.details.end(), d) == a.details.end()) a.details.push_back(std::move(d));
+        if (std::find(a.details.begin(), a.details.end(), d) == a.details.end())
+          a.details.push_back(std::move(d));
       return a;
     }
   const knowledge::AlertText* t = kb.alert(code);
   if (!t) throw std::logic_error("alert without knowledge text: " + std::string(code));
   Alert a;
   a.code = t->code;
-  a.severity = t->severity == "critical" ? AlertSeverity::critical
+  a.severity = t->severity == "critical"  ? AlertSeverity::critical
                : t->severity == "warning" ? AlertSeverity::warning
                                           : AlertSeverity::info;
   a.message = t->message;
@@ -91,7 +114,8 @@ Alert& Ctx::alert(std::string_view code, std::vector<std::string> details) {
 }
 
 bool Ctx::has_alert(std::string_view code) const {
-  return std::any_of(out.alerts.begin(), out.alerts.end(), [&](const Alert& a) { return a.code == code; });
+  return std::any_of(out.alerts.begin(), out.alerts.end(),
+                     [&](const Alert& a) { return a.code == code; });
 }
 
 void Ctx::finding(std::string_view rule_id, std::string statement) {
@@ -100,7 +124,9 @@ void Ctx::finding(std::string_view rule_id, std::string statement) {
 
 void Ctx::use_value(std::string name, const LabResult& lab, bool confounded) {
   for (const auto& u : out.values_used)
-    if (u.name == name && u.source.resource == lab.source.resource && u.source.path == lab.source.path) return;
+    if (u.name == name && u.source.resource == lab.source.resource &&
+        u.source.path == lab.source.path)
+      return;
   UsedValue u;
   u.name = std::move(name);
   u.value = lab.value;
@@ -116,7 +142,8 @@ std::vector<const LabResult*> Ctx::labs(Analyte a) const {
   std::vector<const LabResult*> v;
   for (const auto& l : rec.labs)
     if (l.analyte == a && l.time <= as_of) v.push_back(&l);
-  std::stable_sort(v.begin(), v.end(), [](const LabResult* x, const LabResult* y) { return x->time < y->time; });
+  std::stable_sort(v.begin(), v.end(),
+                   [](const LabResult* x, const LabResult* y) { return x->time < y->time; });
   return v;
 }
 
@@ -134,7 +161,8 @@ const LabResult* Ctx::latest_fresh(Analyte a) const {
   return l && is_fresh(*l) ? l : nullptr;
 }
 
-bool Ctx::confounded_by(const LabResult& l, Seconds window, const std::vector<std::string>& products) const {
+bool Ctx::confounded_by(const LabResult& l, Seconds window,
+                        const std::vector<std::string>& products) const {
   for (const auto& proc : rec.procedures) {
     if (proc.status != model::ProcedureStatus::done || !proc.start) continue;
     if (std::find(products.begin(), products.end(), proc.code) == products.end()) continue;
@@ -159,8 +187,10 @@ Selection Ctx::select(Analyte a, Seconds window, const std::vector<std::string>&
   std::vector<const LabResult*> fresh_confounded;
   for (const LabResult* l : labs(a)) {
     if (!is_fresh(*l)) continue;
-    if (confounded_by(*l, window, products)) fresh_confounded.push_back(l);
-    else clean = l;  // labs are oldest first: the last one wins
+    if (confounded_by(*l, window, products))
+      fresh_confounded.push_back(l);
+    else
+      clean = l;  // labs are oldest first: the last one wins
   }
   // A confounded value later than the chosen one and lower than it shows worsening.
   auto lower_later = [&](const LabResult* base) -> const LabResult* {
@@ -172,8 +202,10 @@ Selection Ctx::select(Analyte a, Seconds window, const std::vector<std::string>&
     return pick;
   };
   if (clean) {
-    if (const LabResult* worse = lower_later(clean)) s.value = Selected{worse, true, false};
-    else s.value = Selected{clean, false, false};
+    if (const LabResult* worse = lower_later(clean))
+      s.value = Selected{worse, true, false};
+    else
+      s.value = Selected{clean, false, false};
     return s;
   }
   if (fresh_confounded.empty()) return s;
@@ -184,7 +216,8 @@ Selection Ctx::select(Analyte a, Seconds window, const std::vector<std::string>&
     if (proc.status != model::ProcedureStatus::done || !proc.start) continue;
     if (std::find(products.begin(), products.end(), proc.code) == products.end()) continue;
     for (const LabResult* c : fresh_confounded)
-      if (*proc.start <= c->time && c->time <= *proc.start + window && (!earliest || *proc.start < *earliest))
+      if (*proc.start <= c->time && c->time <= *proc.start + window &&
+          (!earliest || *proc.start < *earliest))
         earliest = *proc.start;
   }
   const LabResult* before = nullptr;
@@ -192,8 +225,10 @@ Selection Ctx::select(Analyte a, Seconds window, const std::vector<std::string>&
     if (earliest && l->time < *earliest) before = l;
   Seconds max_age = seconds_of_days(p.num("CONF-1", "fallback_max_age"));
   if (before && before->time >= as_of - max_age) {
-    if (const LabResult* worse = lower_later(before)) s.value = Selected{worse, true, false};
-    else s.value = Selected{before, false, true};
+    if (const LabResult* worse = lower_later(before))
+      s.value = Selected{worse, true, false};
+    else
+      s.value = Selected{before, false, true};
   }
   return s;
 }
@@ -212,7 +247,8 @@ bool Ctx::acute(std::string_view code) const {
   Seconds window = seconds_of_hours(p.num("TIME-1", "acute_window"));
   const model::Finding* last = nullptr;
   for (const auto& f : rec.findings)
-    if (f.code == code && f.flag && f.time <= as_of && f.time >= as_of - window && (!last || f.time >= last->time))
+    if (f.code == code && f.flag && f.time <= as_of && f.time >= as_of - window &&
+        (!last || f.time >= last->time))
       last = &f;
   return last && *last->flag;
 }
@@ -246,7 +282,8 @@ bool Ctx::course_active(const model::MedicationCourse& m) const {
   using model::MedicationStatus;
   if (!m.start || *m.start > as_of) return false;
   if (m.source_kind == MedicationSource::administration) {
-    double window_h = std::max(m.interval_h.value_or(0.0), p.num("TIME-1", "administration_active"));
+    double window_h =
+        std::max(m.interval_h.value_or(0.0), p.num("TIME-1", "administration_active"));
     return as_of - *m.start <= seconds_of_hours(window_h);
   }
   if (m.status != MedicationStatus::active && m.status != MedicationStatus::unknown) {
@@ -258,12 +295,16 @@ bool Ctx::course_active(const model::MedicationCourse& m) const {
   return !m.end || *m.end >= as_of;
 }
 
-bool Ctx::active(std::string_view drug_or_class) const { return latest_active(drug_or_class) != nullptr; }
+bool Ctx::active(std::string_view drug_or_class) const {
+  return latest_active(drug_or_class) != nullptr;
+}
 
 const model::MedicationCourse* Ctx::latest_active(std::string_view drug_or_class) const {
   const model::MedicationCourse* best = nullptr;
   for (const auto& m : rec.medications)
-    if (kb.drug_is(m.drug, drug_or_class) && course_active(m) && (!best || *m.start >= *best->start)) best = &m;
+    if (kb.drug_is(m.drug, drug_or_class) && course_active(m) &&
+        (!best || *m.start >= *best->start))
+      best = &m;
   return best;
 }
 

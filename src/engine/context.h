@@ -64,7 +64,7 @@ class Ctx {
   // Labs of `a` at or before as-of, oldest first.
   std::vector<const LabResult*> labs(Analyte a) const;
   bool is_fresh(const LabResult& l) const;
-  const LabResult* latest(Analyte a) const;          // any age
+  const LabResult* latest(Analyte a) const;  // any age
   const LabResult* latest_fresh(Analyte a) const;
   // Confounding-aware choice (CONF-1) for platelets or fibrinogen.
   Selection select_platelets() const;
@@ -98,7 +98,8 @@ class Ctx {
 
  private:
   Selection select(Analyte a, Seconds window, const std::vector<std::string>& products) const;
-  bool confounded_by(const LabResult& l, Seconds window, const std::vector<std::string>& products) const;
+  bool confounded_by(const LabResult& l, Seconds window,
+                     const std::vector<std::string>& products) const;
 };
 
 Seconds seconds_of_days(double d);

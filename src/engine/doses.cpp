@@ -15,8 +15,8 @@ struct Measurable {
   Millilitres volume;
 };
 
-Measurable round_liquid(Milligrams calc, MgPerMl conc, double step_ml, double max_up, bool down_only,
-                        Milligrams cap) {
+Measurable round_liquid(Milligrams calc, MgPerMl conc, double step_ml, double max_up,
+                        bool down_only, Milligrams cap) {
   const double per_ml = std::round(1.0 / step_ml);  // steps per mL (100 for 0.01 mL)
   const double steps = calc.value / conc.value * per_ml;
   double down = std::floor(steps + 1e-9);
@@ -27,7 +27,9 @@ Measurable round_liquid(Milligrams calc, MgPerMl conc, double step_ml, double ma
   return {Milligrams(dose_of(pick)), Millilitres(pick / per_ml)};
 }
 
-std::string date_text(const std::optional<Instant>& t) { return t ? format_date(date_of(*t)) : "?"; }
+std::string date_text(const std::optional<Instant>& t) {
+  return t ? format_date(date_of(*t)) : "?";
+}
 
 class Dosing {
  public:
@@ -37,10 +39,15 @@ class Dosing {
     BodySize& b = c_.out.body;
     const LabResult* w = c_.latest(Analyte::weight);
     const LabResult* h = c_.latest(Analyte::height);
-    if (w) b.weight = Kilograms(w->value.value), b.weight_time = w->time, c_.use_value("weight", *w, false);
-    if (h) b.height = Centimetres(h->value.value), b.height_time = h->time, c_.use_value("height", *h, false);
+    if (w)
+      b.weight = Kilograms(w->value.value), b.weight_time = w->time,
+      c_.use_value("weight", *w, false);
+    if (h)
+      b.height = Centimetres(h->value.value), b.height_time = h->time,
+      c_.use_value("height", *h, false);
     if (b.weight && b.height)
-      b.bsa = SquareMetres(std::sqrt(b.height->value * b.weight->value / c_.p.num("BODY-1", "mosteller_divisor")));
+      b.bsa = SquareMetres(
+          std::sqrt(b.height->value * b.weight->value / c_.p.num("BODY-1", "mosteller_divisor")));
     // BODY-1 staleness by age band
     const auto& bands = c_.p.numbers("BODY-1", "stale_age_bands");
     const auto& after = c_.p.numbers("BODY-1", "stale_after");
@@ -49,25 +56,30 @@ class Dosing {
     double max_days = after[std::min(i, after.size() - 1)];
     for (const LabResult* v : {w, h})
       if (v && c_.as_of - v->time > seconds_of_days(max_days))
-        c_.alert("weight_stale", {std::string(model::analyte_name(v->analyte)) + " from " + format_date(date_of(v->time))});
+        c_.alert("weight_stale", {std::string(model::analyte_name(v->analyte)) + " from " +
+                                  format_date(date_of(v->time))});
     if (w) {
       Seconds window = seconds_of_days(c_.p.num("BODY-1", "weight_change_window"));
       for (const LabResult* prev : c_.labs(Analyte::weight))
         if (prev->time < w->time && w->time - prev->time <= window && prev->value.value > 0 &&
-            std::fabs(w->value.value - prev->value.value) / prev->value.value > c_.p.num("BODY-1", "weight_change_fraction")) {
+            std::fabs(w->value.value - prev->value.value) / prev->value.value >
+                c_.p.num("BODY-1", "weight_change_fraction")) {
           c_.alert("weight_change_check_oedema_or_lesion",
-                   {fmt_num(prev->value.value) + " kg on " + format_date(date_of(prev->time)) + " -> " +
-                    fmt_num(w->value.value) + " kg on " + format_date(date_of(w->time))});
+                   {fmt_num(prev->value.value) + " kg on " + format_date(date_of(prev->time)) +
+                    " -> " + fmt_num(w->value.value) + " kg on " + format_date(date_of(w->time))});
           break;
         }
     }
   }
 
-  bool infant_round_down() const { return c_.corrected_age_days < c_.p.num("DOSE-RND-1", "round_down_below"); }
+  bool infant_round_down() const {
+    return c_.corrected_age_days < c_.p.num("DOSE-RND-1", "round_down_below");
+  }
 
   void finish_liquid(Dose& d, MgPerMl conc, const std::string& formulation) {
-    Measurable m = round_liquid(d.calculated, conc, c_.p.num("DOSE-RND-1", "volume_step"),
-                                c_.p.num("DOSE-RND-1", "max_round_up_fraction"), infant_round_down(), cap_);
+    Measurable m =
+        round_liquid(d.calculated, conc, c_.p.num("DOSE-RND-1", "volume_step"),
+                     c_.p.num("DOSE-RND-1", "max_round_up_fraction"), infant_round_down(), cap_);
     d.dose = m.dose;
     d.volume = m.volume;
     d.concentration = conc;
@@ -101,7 +113,8 @@ class Dosing {
       double f = P.num("DOSE-SIR-3", "factor");
       d.calculated = d.calculated * f;
       d.halved = true;
-      d.basis += " x " + fmt_num(f) + " (corrected age under " + fmt_num(P.num("DOSE-SIR-3", "corrected_below")) + " days)";
+      d.basis += " x " + fmt_num(f) + " (corrected age under " +
+                 fmt_num(P.num("DOSE-SIR-3", "corrected_below")) + " days)";
       c_.alert("sirolimus_neonatal_dose_halved", P.list("DOSE-SIR-3", "alternatives"));
       d.notes.push_back(P.text("DOSE-SIR-3", "first_trough"));
     }
@@ -110,15 +123,17 @@ class Dosing {
     d.interval_h = P.num("DOSE-SIR-1", "interval");
     d.route = P.text("DOSE-SIR-1", "route");
     bool dilute = d.calculated.value < P.num("DOSE-SIR-1", "dilution_below");
-    finish_liquid(d, MgPerMl(P.num(dilute ? "DOSE-SIR-1" : "DOSE-SIR-1", dilute ? "dilution" : "solution")),
-                  P.text("DOSE-SIR-1", dilute ? "dilution_name" : "solution_name"));
+    finish_liquid(
+        d, MgPerMl(P.num(dilute ? "DOSE-SIR-1" : "DOSE-SIR-1", dilute ? "dilution" : "solution")),
+        P.text("DOSE-SIR-1", dilute ? "dilution_name" : "solution_name"));
     // Tablets: only when the measured dose is itself a whole number of the smallest tablet.
     const auto& tablets = P.numbers("DOSE-SIR-1", "tablets");
     double smallest = tablets.front();
     double n = std::round(d.dose.value / smallest);
     if (n >= 1 && std::fabs(n * smallest - d.dose.value) < 1e-9)
-      d.notes.push_back("Tablet option for a child who can swallow tablets whole (never split or crushed): " +
-                        fmt_num(n * smallest) + " mg.");
+      d.notes.push_back(
+          "Tablet option for a child who can swallow tablets whole (never split or crushed): " +
+          fmt_num(n * smallest) + " mg.");
     c_.out.doses.push_back(std::move(d));
   }
 
@@ -136,13 +151,18 @@ class Dosing {
     if (d.calculated > cap_) d.calculated = cap_, d.capped = true;
     d.interval_h = P.num("DOSE-PRED-1", "prednisolone_interval");
     d.route = "oral";
-    finish_liquid(d, MgPerMl(P.num("DOSE-PRED-1", "solution")), P.text("DOSE-PRED-1", "solution_name"));
+    finish_liquid(d, MgPerMl(P.num("DOSE-PRED-1", "solution")),
+                  P.text("DOSE-PRED-1", "solution_name"));
     d.daily = d.dose;
-    double mp = std::min(P.num("DOSE-PRED-1", "methylprednisolone_per_kg_day") * w, P.num("DOSE-PRED-1", "methylprednisolone_cap"));
-    d.notes.push_back("If oral intake is impossible: intravenous methylprednisolone " + fmt_num(mp) + " mg/day (" +
-                      fmt_num(P.num("DOSE-PRED-1", "methylprednisolone_per_kg_day")) + " mg/kg/day, at most " +
+    double mp = std::min(P.num("DOSE-PRED-1", "methylprednisolone_per_kg_day") * w,
+                         P.num("DOSE-PRED-1", "methylprednisolone_cap"));
+    d.notes.push_back("If oral intake is impossible: intravenous methylprednisolone " +
+                      fmt_num(mp) + " mg/day (" +
+                      fmt_num(P.num("DOSE-PRED-1", "methylprednisolone_per_kg_day")) +
+                      " mg/kg/day, at most " +
                       fmt_num(P.num("DOSE-PRED-1", "methylprednisolone_cap")) + " mg/day).");
-    d.notes.push_back("A course of " + fmt_num(P.num("TAPER-1", "course")) + " days or more is tapered, never stopped abruptly (TAPER-1).");
+    d.notes.push_back("A course of " + fmt_num(P.num("TAPER-1", "course")) +
+                      " days or more is tapered, never stopped abruptly (TAPER-1).");
     c_.out.doses.push_back(std::move(d));
   }
 
@@ -160,13 +180,15 @@ class Dosing {
       if (!need_bsa()) return;
       const double bsa = c_.out.body.bsa->value;
       d.calculated = Milligrams(P.num("DOSE-VCR-1", "mg_per_m2") * bsa);
-      d.basis = fmt_num(P.num("DOSE-VCR-1", "mg_per_m2"), 3) + " mg/m2 x " + fmt_num(bsa, 4) + " m2";
+      d.basis =
+          fmt_num(P.num("DOSE-VCR-1", "mg_per_m2"), 3) + " mg/m2 x " + fmt_num(bsa, 4) + " m2";
     }
     cap_ = Milligrams(P.num("DOSE-VCR-1", "cap"));
     if (d.calculated > cap_) d.calculated = cap_, d.capped = true;
     d.interval_h = P.num("DOSE-VCR-1", "interval");
     d.route = P.text("DOSE-VCR-1", "route");
-    finish_liquid(d, MgPerMl(P.num("DOSE-VCR-1", "concentration")), P.text("DOSE-VCR-1", "concentration_name"));
+    finish_liquid(d, MgPerMl(P.num("DOSE-VCR-1", "concentration")),
+                  P.text("DOSE-VCR-1", "concentration_name"));
     d.notes.push_back("For intravenous use only - fatal if given by other routes.");
     c_.out.doses.push_back(std::move(d));
   }

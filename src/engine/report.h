@@ -37,8 +37,8 @@ const char* name(Regimen r);
 struct Provenance {
   std::string rule_id;
   std::vector<std::string> sources;
-  std::string evidence_tag;     // "", "SECONDARY" or "UNVERIFIED"
-  bool local_default = false;   // a local default, not evidence
+  std::string evidence_tag;    // "", "SECONDARY" or "UNVERIFIED"
+  bool local_default = false;  // a local default, not evidence
 };
 
 // A rule that fired and what it concluded, in words: the explanation trail.
@@ -49,12 +49,12 @@ struct Finding {
 
 // A value the engine used, with its age at as-of.
 struct UsedValue {
-  std::string name;             // "platelets", "fibrinogen", "weight", ...
+  std::string name;  // "platelets", "fibrinogen", "weight", ...
   model::Measured value;
-  std::string unit;             // canonical UCUM unit
+  std::string unit;  // canonical UCUM unit
   Instant time{};
   double age_hours = 0;
-  bool confounded = false;      // within the transfusion window (§2)
+  bool confounded = false;  // within the transfusion window (§2)
   model::SourceRef source;
 };
 
@@ -75,21 +75,21 @@ struct BodySize {
 };
 
 struct Dose {
-  std::string drug;                 // "sirolimus", "prednisolone", ...
-  Milligrams dose;                  // per administration, rounded to what can be measured
-  Milligrams calculated;            // before rounding (after halving and caps)
+  std::string drug;       // "sirolimus", "prednisolone", ...
+  Milligrams dose;        // per administration, rounded to what can be measured
+  Milligrams calculated;  // before rounding (after halving and caps)
   double interval_h = 0;
-  std::string route;                // "oral", "intravenous"
-  std::string basis;                // "0.8 mg/m2 x 0.31 m2"
-  std::optional<Milligrams> daily;  // per day, when the drug is dosed per day
-  std::optional<Millilitres> volume;       // of the stated concentration
-  std::optional<MgPerMl> concentration;    // never a volume without it
-  std::string formulation;          // "oral solution 1 mg/mL", "pharmacy dilution 0.1 mg/mL"
+  std::string route;                     // "oral", "intravenous"
+  std::string basis;                     // "0.8 mg/m2 x 0.31 m2"
+  std::optional<Milligrams> daily;       // per day, when the drug is dosed per day
+  std::optional<Millilitres> volume;     // of the stated concentration
+  std::optional<MgPerMl> concentration;  // never a volume without it
+  std::string formulation;               // "oral solution 1 mg/mL", "pharmacy dilution 0.1 mg/mL"
   bool capped = false;
-  bool halved = false;              // DOSE-SIR-3
-  bool current = false;             // the child already receives it: current dose shown
-  BodySize body;                    // what the dose used
-  std::vector<std::string> notes;   // tablets, timing, warnings
+  bool halved = false;             // DOSE-SIR-3
+  bool current = false;            // the child already receives it: current dose shown
+  BodySize body;                   // what the dose used
+  std::vector<std::string> notes;  // tablets, timing, warnings
   Provenance why;
 };
 
@@ -131,10 +131,10 @@ struct Report {
 
   // recommendation
   std::optional<Regimen> regimen;
-  std::string regimen_null_reason;  // "data_missing" or "nothing_to_recommend" when null
-  std::vector<Dose> doses;          // start doses of drugs not yet given
-  std::vector<Dose> current_doses;  // drugs already given, as recorded
-  std::vector<std::string> context; // TX-6 context lines, evidence behind the regimen
+  std::string regimen_null_reason;   // "data_missing" or "nothing_to_recommend" when null
+  std::vector<Dose> doses;           // start doses of drugs not yet given
+  std::vector<Dose> current_doses;   // drugs already given, as recorded
+  std::vector<std::string> context;  // TX-6 context lines, evidence behind the regimen
   std::optional<Provenance> regimen_why;
 
   std::vector<Alert> alerts;

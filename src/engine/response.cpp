@@ -18,7 +18,8 @@ bool kmp_directed(const Ctx& c, const model::MedicationCourse& m) {
 void compute_response(Ctx& c) {
   std::vector<const model::MedicationCourse*> courses;
   for (const auto& m : c.rec.medications)
-    if (m.start && *m.start <= c.as_of && m.status != model::MedicationStatus::planned && kmp_directed(c, m))
+    if (m.start && *m.start <= c.as_of && m.status != model::MedicationStatus::planned &&
+        kmp_directed(c, m))
       courses.push_back(&m);
   if (courses.empty()) return;  // no KMP-directed therapy: response stays null
   std::stable_sort(courses.begin(), courses.end(),
@@ -60,7 +61,8 @@ void compute_response(Ctx& c) {
     const LabResult* last_in_window = nullptr;
     for (const LabResult* l : plts) {
       int day = static_cast<int>(days_between(s, date_of(l->time)));
-      if (day >= c.p.num("RESP-1", "week4_first_day") && day <= c.p.num("RESP-1", "week4_last_day")) last_in_window = l;
+      if (day >= c.p.num("RESP-1", "week4_first_day") && day <= c.p.num("RESP-1", "week4_last_day"))
+        last_in_window = l;
     }
     if (last_in_window) {
       bool ok = !c.platelet_confounded(*last_in_window) &&
@@ -83,8 +85,10 @@ void compute_response(Ctx& c) {
         if (resolved && below(l->value, threshold).value_or(false)) resp.relapse = true;
         continue;
       }
-      if (!first_high) first_high = l;
-      else if (!resolved && l->time - first_high->time >= seconds_of_days(c.p.num("RESP-1", "resolution_gap")))
+      if (!first_high)
+        first_high = l;
+      else if (!resolved &&
+               l->time - first_high->time >= seconds_of_days(c.p.num("RESP-1", "resolution_gap")))
         resolved = date_of(l->time);
     }
     resp.resolution_date = resolved;
@@ -98,8 +102,10 @@ void compute_response(Ctx& c) {
       if (date_of(l->time) < s || c.fibrinogen_confounded(*l)) continue;
       any_fib = true;
       bool low = below(l->value, fib_threshold).value_or(true);
-      if (!low) seen_stable = true;
-      else if (seen_stable) fell = true;
+      if (!low)
+        seen_stable = true;
+      else if (seen_stable)
+        fell = true;
     }
     if (any_fib) resp.fibrinogen_stabilized = seen_stable && !fell;
   }

@@ -13,18 +13,19 @@ struct Assessment {
   const LabResult* ddimer = nullptr;
   bool active_bleeding = false;
   bool vital_compression = false;
-  bool inf1 = false;            // INF-1 fired
+  bool inf1 = false;  // INF-1 fired
   bool inf1_emergent = false;
 };
 
-void classify_diagnosis(Ctx& c);                 // DX-1 (governing diagnosis)
-Assessment assess(Ctx& c);                       // KMP-1..4, DX-1..3, RISK-1, TIME-1, CONF-1
-void assess_urgency(Ctx& c, Assessment& a);      // URG-1, INF-1
-void compute_response(Ctx& c);                   // §8 (therapy start, response, relapse)
-void recommend(Ctx& c, const Assessment& a);     // TX-1..8
-void compute_doses(Ctx& c);                      // DOSE-*, BODY-1, DOSE-RND-1
-void drug_safety(Ctx& c, const Assessment& a);   // DDI, PJP, VAX, SURG, HEP, REN, LIP, BP, PREG, TX-6, TAPER-1
+void classify_diagnosis(Ctx& c);              // DX-1 (governing diagnosis)
+Assessment assess(Ctx& c);                    // KMP-1..4, DX-1..3, RISK-1, TIME-1, CONF-1
+void assess_urgency(Ctx& c, Assessment& a);   // URG-1, INF-1
+void compute_response(Ctx& c);                // §8 (therapy start, response, relapse)
+void recommend(Ctx& c, const Assessment& a);  // TX-1..8
+void compute_doses(Ctx& c);                   // DOSE-*, BODY-1, DOSE-RND-1
+void drug_safety(
+    Ctx& c, const Assessment& a);  // DDI, PJP, VAX, SURG, HEP, REN, LIP, BP, PREG, TX-6, TAPER-1
 void supportive_care(Ctx& c, const Assessment& a);  // SUP-1..3
-void data_quality(Ctx& c);                       // DQ-1
+void data_quality(Ctx& c);                          // DQ-1
 
 }  // namespace khe::engine

@@ -15,7 +15,9 @@ bool recommended(const Ctx& c, std::string_view drug) {
   return false;
 }
 
-bool on_or_starting(const Ctx& c, std::string_view drug) { return c.active(drug) || recommended(c, drug); }
+bool on_or_starting(const Ctx& c, std::string_view drug) {
+  return c.active(drug) || recommended(c, drug);
+}
 
 // The interacting drug counts when active now or stopped within `within_days`.
 bool active_within(const Ctx& c, std::string_view cls, double within_days) {
@@ -34,8 +36,10 @@ bool active_within(const Ctx& c, std::string_view cls, double within_days) {
 bool high_dose_steroid_course(const Ctx& c) {
   const auto& P = c.p;
   for (const auto& m : c.rec.medications) {
-    if (!c.kb.drug_is(m.drug, "corticosteroid") || !m.start || *m.start > c.as_of || !m.dose) continue;
-    double per_day = m.dose->value * (m.interval_h && *m.interval_h > 0 ? 24.0 / *m.interval_h : 1.0);
+    if (!c.kb.drug_is(m.drug, "corticosteroid") || !m.start || *m.start > c.as_of || !m.dose)
+      continue;
+    double per_day =
+        m.dose->value * (m.interval_h && *m.interval_h > 0 ? 24.0 / *m.interval_h : 1.0);
     Instant end = m.end ? std::min(*m.end, c.as_of) : c.as_of;
     if (end - *m.start < seconds_of_days(P.num("VAX-1", "steroid_days"))) continue;
     const auto& w = c.out.body.weight;
@@ -68,8 +72,8 @@ void drug_safety(Ctx& c, const Assessment& a) {
   }
   std::vector<Instant> vcr_given;
   for (const auto& m : c.rec.medications)
-    if (m.source_kind == model::MedicationSource::administration && c.kb.drug_is(m.drug, "vincristine") && m.start &&
-        *m.start <= c.as_of)
+    if (m.source_kind == model::MedicationSource::administration &&
+        c.kb.drug_is(m.drug, "vincristine") && m.start && *m.start <= c.as_of)
       vcr_given.push_back(*m.start);
   std::sort(vcr_given.begin(), vcr_given.end());
   for (std::size_t i = 1; i < vcr_given.size(); ++i)
@@ -83,12 +87,14 @@ void drug_safety(Ctx& c, const Assessment& a) {
   for (const auto& x : c.kb.interactions) {
     bool subject = x.drug == "*" || on_or_starting(c, x.drug);
     if (!subject) continue;
-    if (x.platelets_below && !(plt && below(plt->value, *x.platelets_below).value_or(false))) continue;
+    if (x.platelets_below && !(plt && below(plt->value, *x.platelets_below).value_or(false)))
+      continue;
     for (const auto& cls : x.with_drugs)
       if (active_within(c, cls, x.within_days)) {
         std::vector<std::string> names;
         for (const auto& m : c.rec.medications)
-          if (c.kb.drug_is(m.drug, cls) && std::find(names.begin(), names.end(), m.drug) == names.end())
+          if (c.kb.drug_is(m.drug, cls) &&
+              std::find(names.begin(), names.end(), m.drug) == names.end())
             names.push_back(m.drug);
         c.alert(x.alert, names);
       }
@@ -97,27 +103,36 @@ void drug_safety(Ctx& c, const Assessment& a) {
   // PJP-1 / PJP-2
   if (sirolimus) {
     Alert& pjp = c.alert("pjp_prophylaxis");
-    std::string sev = P.text("PJP-1", (steroid || vincristine) ? "combined_severity" : "alone_severity");
-    pjp.severity = sev == "critical" ? AlertSeverity::critical : sev == "warning" ? AlertSeverity::warning : AlertSeverity::info;
+    std::string sev =
+        P.text("PJP-1", (steroid || vincristine) ? "combined_severity" : "alone_severity");
+    pjp.severity = sev == "critical"  ? AlertSeverity::critical
+                   : sev == "warning" ? AlertSeverity::warning
+                                      : AlertSeverity::info;
     if (c.corrected_age_days < P.num("PJP-2", "tmp_smx_from")) {
       c.alert("tmp_smx_contraindicated_under_2_months", P.list("PJP-2", "alternatives"));
     } else if (r.body.bsa) {
-      double per_day = std::min(P.num("PJP-2", "tmp_mg_per_m2_day") * r.body.bsa->value, P.num("PJP-2", "tmp_cap"));
+      double per_day = std::min(P.num("PJP-2", "tmp_mg_per_m2_day") * r.body.bsa->value,
+                                P.num("PJP-2", "tmp_cap"));
       double per_dose = per_day / P.num("PJP-2", "doses_per_day");
       pjp.details.push_back("TMP-SMX (PJP-2): trimethoprim " + fmt_num(per_day, 1) + " mg/day as " +
-                            fmt_num(P.num("PJP-2", "doses_per_day"), 0) + " doses of " + fmt_num(per_dose, 1) +
-                            " mg on " + fmt_num(P.num("PJP-2", "days_per_week"), 0) + " days a week (" + fmt_num(P.num("PJP-2", "tmp_mg_per_m2_day")) + " mg/m2/day, at most " +
+                            fmt_num(P.num("PJP-2", "doses_per_day"), 0) + " doses of " +
+                            fmt_num(per_dose, 1) + " mg on " +
+                            fmt_num(P.num("PJP-2", "days_per_week"), 0) + " days a week (" +
+                            fmt_num(P.num("PJP-2", "tmp_mg_per_m2_day")) + " mg/m2/day, at most " +
                             fmt_num(P.num("PJP-2", "tmp_cap")) + " mg/day)");
     }
   }
 
   // VAX-1
-  if (sirolimus || high_dose_steroid_course(c)) c.alert("live_vaccines_contraindicated", P.list("VAX-1", "vaccines"));
+  if (sirolimus || high_dose_steroid_course(c))
+    c.alert("live_vaccines_contraindicated", P.list("VAX-1", "vaccines"));
 
   // TAPER-1: stress dosing within 12 months of a >= 14-day corticosteroid course
   bool stress = c.infection_or_fever() || c.acute("hemodynamic-instability") ||
                 std::any_of(c.rec.procedures.begin(), c.rec.procedures.end(),
-                            [](const model::ProcedureEvent& e) { return e.status == model::ProcedureStatus::planned; });
+                            [](const model::ProcedureEvent& e) {
+                              return e.status == model::ProcedureStatus::planned;
+                            });
   if (stress)
     for (const auto& m : c.rec.medications) {
       if (!c.kb.drug_is(m.drug, "corticosteroid") || !m.start || *m.start > c.as_of) continue;
@@ -135,8 +150,9 @@ void drug_safety(Ctx& c, const Assessment& a) {
       std::vector<std::string> latest;
       for (Analyte an : {Analyte::platelets, Analyte::fibrinogen, Analyte::pt, Analyte::aptt})
         if (const LabResult* l = c.latest(an))
-          latest.push_back(std::string(model::analyte_name(an)) + " " + fmt_num(l->value.value, 2) + " " +
-                           c.kb.codes.analyte(an).canonical_unit + " (" + format_instant(l->time) + ")");
+          latest.push_back(std::string(model::analyte_name(an)) + " " + fmt_num(l->value.value, 2) +
+                           " " + c.kb.codes.analyte(an).canonical_unit + " (" +
+                           format_instant(l->time) + ")");
         else
           latest.push_back(std::string(model::analyte_name(an)) + ": not measured");
       c.alert("procedure_in_kmp_bleeding_risk", latest);
@@ -146,7 +162,8 @@ void drug_safety(Ctx& c, const Assessment& a) {
   // HEP-1, REN-1, LIP-1
   if (const LabResult* alt = c.latest_fresh(Analyte::alt)) {
     if (auto uln = c.upper_limit(*alt)) {
-      if (above(alt->value, P.num("HEP-1", "alt_uln_multiple") * *uln).value_or(false)) c.alert("hepatic_toxicity_review");
+      if (above(alt->value, P.num("HEP-1", "alt_uln_multiple") * *uln).value_or(false))
+        c.alert("hepatic_toxicity_review");
     } else {
       c.alert("reference_range_missing", {"ALT (" + alt->source.resource + ")"});
     }
@@ -166,7 +183,8 @@ void drug_safety(Ctx& c, const Assessment& a) {
   if (steroid) c.alert("steroid_bp_glucose_weekly");
 
   // PREG-1
-  if (c.rec.patient.gender == model::Gender::female && c.age_years >= P.num("PREG-1", "from_age_years") &&
+  if (c.rec.patient.gender == model::Gender::female &&
+      c.age_years >= P.num("PREG-1", "from_age_years") &&
       (recommended(c, "sirolimus") || recommended(c, "vincristine")))
     c.alert("pregnancy_test_and_contraception");
 
@@ -183,10 +201,13 @@ void drug_safety(Ctx& c, const Assessment& a) {
 void supportive_care(Ctx& c, const Assessment& a) {
   const auto& P = c.p;
   Seconds recent = seconds_of_days(P.num("TIME-1", "fresh_lab"));
-  static const char* kTransfusions[] = {"platelet-transfusion", "plasma-transfusion", "cryoprecipitate-transfusion",
-                                        "fibrinogen-concentrate", "red-cell-transfusion"};
+  static const char* kTransfusions[] = {"platelet-transfusion", "plasma-transfusion",
+                                        "cryoprecipitate-transfusion", "fibrinogen-concentrate",
+                                        "red-cell-transfusion"};
   for (const auto& e : c.rec.procedures) {
-    if (e.status != model::ProcedureStatus::done || !e.start || *e.start > c.as_of || c.as_of - *e.start > recent) continue;
+    if (e.status != model::ProcedureStatus::done || !e.start || *e.start > c.as_of ||
+        c.as_of - *e.start > recent)
+      continue;
     bool transfusion = std::any_of(std::begin(kTransfusions), std::end(kTransfusions),
                                    [&](const char* t) { return e.code == t; });
     if (!transfusion) continue;
@@ -201,24 +222,30 @@ void supportive_care(Ctx& c, const Assessment& a) {
         if (l->time <= *e.start) before = l;
       if (before && !below(before->value, P.num("SUP-1", "pre_procedure_below")).value_or(true))
         c.alert("platelet_transfusion_not_indicated",
-                {e.source.resource + ": platelets " + fmt_num(before->value.value) + " before a procedure"});
+                {e.source.resource + ": platelets " + fmt_num(before->value.value) +
+                 " before a procedure"});
     }
   }
   const LabResult* fib = a.fibrinogen.value ? a.fibrinogen.value->lab : nullptr;
   if (fib && below(fib->value, P.num("SUP-2", "fibrinogen_below")).value_or(false)) {
-    bool planned = std::any_of(c.rec.procedures.begin(), c.rec.procedures.end(),
-                               [](const model::ProcedureEvent& e) { return e.status == model::ProcedureStatus::planned; });
-    if (a.active_bleeding || planned) c.alert("fibrinogen_replacement_indicated");
-    else c.alert("low_fibrinogen_clinician_decision");
+    bool planned = std::any_of(
+        c.rec.procedures.begin(), c.rec.procedures.end(),
+        [](const model::ProcedureEvent& e) { return e.status == model::ProcedureStatus::planned; });
+    if (a.active_bleeding || planned)
+      c.alert("fibrinogen_replacement_indicated");
+    else
+      c.alert("low_fibrinogen_clinician_decision");
   }
-  if (c.out.severe_anemia.value_or(false)) c.alert("red_cell_transfusion_review", P.list("SUP-3", "thresholds"));
+  if (c.out.severe_anemia.value_or(false))
+    c.alert("red_cell_transfusion_review", P.list("SUP-3", "thresholds"));
 }
 
 void data_quality(Ctx& c) {
   for (const auto& issue : c.rec.issues) {
     c.out.data_issues.push_back(issue);
     if (issue.severity == model::IssueSeverity::warning)
-      c.alert("data_quality", {issue.source.resource + " " + issue.source.path + ": " + issue.message});
+      c.alert("data_quality",
+              {issue.source.resource + " " + issue.source.path + ": " + issue.message});
   }
 }
 

@@ -36,7 +36,8 @@ std::optional<DiagnosisMatch> match_diagnosis(const Ctx& c) {
     key += '|';
     key += str(coding, "code");
     auto it = c.codes.diagnosis_codes.find(key);
-    if (it != c.codes.diagnosis_codes.end()) match = DiagnosisMatch{it->second, false, indexed("code.coding", i)};
+    if (it != c.codes.diagnosis_codes.end())
+      match = DiagnosisMatch{it->second, false, indexed("code.coding", i)};
   });
   if (match) return match;
   std::string text = lower_trimmed(str(*code, "text"));
@@ -47,7 +48,8 @@ std::optional<DiagnosisMatch> match_diagnosis(const Ctx& c) {
       best = &syn;
       break;
     }
-    if ((!best || syn.first.size() > best->first.size()) && contains_phrase(text, syn.first)) best = &syn;
+    if ((!best || syn.first.size() > best->first.size()) && contains_phrase(text, syn.first))
+      best = &syn;
   }
   if (!best) return std::nullopt;
   return DiagnosisMatch{best->second, true, "code.text"};
@@ -58,15 +60,18 @@ std::optional<model::Certainty> certainty(const Ctx& c) {
   auto vs = member(c.json, "verificationStatus");
   std::string_view v = vs ? first_code(*vs) : std::string_view();
   if (v == "confirmed") return model::Certainty::confirmed;
-  if (v == "provisional" || v == "unconfirmed" || v == "differential") return model::Certainty::suspected;
+  if (v == "provisional" || v == "unconfirmed" || v == "differential")
+    return model::Certainty::suspected;
   if (v == "refuted" || v == "entered-in-error") {
-    c.info("status_ignored", "verificationStatus", "verificationStatus '" + std::string(v) + "'; condition not used");
+    c.info("status_ignored", "verificationStatus",
+           "verificationStatus '" + std::string(v) + "'; condition not used");
     return std::nullopt;
   }
   // Unknown or absent: the diagnosis is kept, but never as more certain than suspected.
   c.info("verification_missing", "verificationStatus",
-         v.empty() ? std::string("no verificationStatus; read as suspected")
-                   : "verificationStatus '" + std::string(v) + "' not recognised; read as suspected");
+         v.empty()
+             ? std::string("no verificationStatus; read as suspected")
+             : "verificationStatus '" + std::string(v) + "' not recognised; read as suspected");
   return model::Certainty::suspected;
 }
 
@@ -82,14 +87,17 @@ void read_condition(const Ctx& c) {
   d.certainty = *cert;
   d.matched_by_text = match->by_text;
   d.source = c.source(match->rel);
-  if (member(c.json, "recordedDate")) d.recorded = read_time_member(c, c.json, "", "recordedDate");
-  else d.recorded = read_time_member(c, c.json, "", "onsetDateTime");
+  if (member(c.json, "recordedDate"))
+    d.recorded = read_time_member(c, c.json, "", "recordedDate");
+  else
+    d.recorded = read_time_member(c, c.json, "", "onsetDateTime");
   for_each(c.json, "evidence", [&](Element ev, std::size_t) {
     for_each(ev, "code", [&](Element cc, std::size_t) {
       for_each(cc, "coding", [&](Element coding, std::size_t) {
         std::string_view code = str(coding, "code");
         if (!c.is_product(str(coding, "system"), "finding") || !code.starts_with("basis-")) return;
-        if (std::find(d.basis.begin(), d.basis.end(), code) == d.basis.end()) d.basis.emplace_back(code);
+        if (std::find(d.basis.begin(), d.basis.end(), code) == d.basis.end())
+          d.basis.emplace_back(code);
       });
     });
   });
@@ -139,7 +147,8 @@ void read_procedure(const Ctx& c) {
   for_each(c.json, "reasonCode", [&](Element rc, std::size_t) {
     for_each(rc, "coding", [&](Element coding, std::size_t) {
       std::string_view v = str(coding, "code");
-      if (p.indication.empty() && v.starts_with("indication-") && c.is_product(str(coding, "system"), "procedure"))
+      if (p.indication.empty() && v.starts_with("indication-") &&
+          c.is_product(str(coding, "system"), "procedure"))
         p.indication = v;
     });
   });

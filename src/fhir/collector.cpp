@@ -9,12 +9,14 @@ bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-bool is_absolute_url(std::string_view s) { return s.starts_with("http://") || s.starts_with("https://"); }
+bool is_absolute_url(std::string_view s) {
+  return s.starts_with("http://") || s.starts_with("https://");
+}
 
 model::DataIssue note(std::string code, model::IssueSeverity severity, std::string resource,
                       std::string path, std::string message) {
-  return model::DataIssue{std::move(code), severity, {std::move(resource), std::move(path)},
-                          std::move(message)};
+  return model::DataIssue{
+      std::move(code), severity, {std::move(resource), std::move(path)}, std::move(message)};
 }
 
 // Moves the facts owned by member resources into `out`.
@@ -82,23 +84,25 @@ std::vector<char> Collector::membership(const PatientEntry& chosen,
         if (known) {
           ++other_patients;
         } else {
-          notes.push_back(note("subject_unresolved", model::IssueSeverity::warning, info.label,
-                               "subject.reference",
-                               "subject '" + ref + "' names no Patient in the input; resource not used"));
+          notes.push_back(note(
+              "subject_unresolved", model::IssueSeverity::warning, info.label, "subject.reference",
+              "subject '" + ref + "' names no Patient in the input; resource not used"));
         }
         break;
       }
       case Subject::Kind::unreadable:
-        notes.push_back(note("subject_unreadable", model::IssueSeverity::warning, info.label, "subject",
-                             "subject is not a readable reference; resource not used"));
+        notes.push_back(note("subject_unreadable", model::IssueSeverity::warning, info.label,
+                             "subject", "subject is not a readable reference; resource not used"));
         break;
       case Subject::Kind::none:
         if (only_patient) {
           member[r] = 1;
-          notes.push_back(note("subject_missing", model::IssueSeverity::info, info.label, "subject",
-                               "no subject; read as " + chosen.label + ", the only Patient in the input"));
+          notes.push_back(
+              note("subject_missing", model::IssueSeverity::info, info.label, "subject",
+                   "no subject; read as " + chosen.label + ", the only Patient in the input"));
         } else {
-          notes.push_back(note("subject_missing", model::IssueSeverity::warning, info.label, "subject",
+          notes.push_back(note("subject_missing", model::IssueSeverity::warning, info.label,
+                               "subject",
                                "no subject and several Patients in the input; resource not used"));
         }
         break;
@@ -106,8 +110,9 @@ std::vector<char> Collector::membership(const PatientEntry& chosen,
   }
   if (other_patients > 0) {
     notes.push_back(note("other_patient_resources_ignored", model::IssueSeverity::info, "input", "",
-                         std::to_string(other_patients) + " resource(s) of other patients ignored (reading " +
-                             chosen.label + ")"));
+                         std::to_string(other_patients) +
+                             " resource(s) of other patients ignored (reading " + chosen.label +
+                             ")"));
   }
   return member;
 }
@@ -122,8 +127,9 @@ void Collector::finish(const PatientEntry& chosen, model::Record& record) {
   keep(medications_, member, record.medications, kInput);
   keep(issues_, member, record.issues, kInput);
   for (auto& n : notes) record.issues.push_back(std::move(n));
-  std::stable_sort(record.labs.begin(), record.labs.end(),
-                   [](const model::LabResult& a, const model::LabResult& b) { return a.time < b.time; });
+  std::stable_sort(
+      record.labs.begin(), record.labs.end(),
+      [](const model::LabResult& a, const model::LabResult& b) { return a.time < b.time; });
 }
 
 }  // namespace khe::fhir

@@ -73,7 +73,8 @@ class Collector {
     Subject subject;
   };
 
-  std::vector<char> membership(const PatientEntry& chosen, std::vector<model::DataIssue>& notes) const;
+  std::vector<char> membership(const PatientEntry& chosen,
+                               std::vector<model::DataIssue>& notes) const;
 
   std::uint32_t current_ = kInput;
   std::vector<ResourceInfo> resources_;

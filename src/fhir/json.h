@@ -53,7 +53,8 @@ void for_each(Element e, std::string_view key, F&& f) {
 inline std::optional<Element> first(Element e, std::string_view key) {
   Element v;
   simdjson::dom::array arr;
-  if (e.at_key(key).get(v) != simdjson::SUCCESS || v.get(arr) != simdjson::SUCCESS) return std::nullopt;
+  if (e.at_key(key).get(v) != simdjson::SUCCESS || v.get(arr) != simdjson::SUCCESS)
+    return std::nullopt;
   for (Element x : arr) return x;
   return std::nullopt;
 }

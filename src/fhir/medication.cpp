@@ -40,7 +40,8 @@ std::optional<DrugMatch> match_drug(const Ctx& c, Element cc) {
   if (match) return match;
   std::vector<std::string_view> found;
   drugs_named_in(c, str(cc, "text"), found);
-  for_each(cc, "coding", [&](Element coding, std::size_t) { drugs_named_in(c, str(coding, "display"), found); });
+  for_each(cc, "coding",
+           [&](Element coding, std::size_t) { drugs_named_in(c, str(coding, "display"), found); });
   if (found.empty()) return std::nullopt;
   if (found.size() > 1) {
     std::string names;
@@ -75,8 +76,10 @@ void read_period(const Ctx& c, Element period, std::string_view rel, model::Medi
 void read_dates(const Ctx& c, MedicationSource kind, model::MedicationCourse& m) {
   switch (kind) {
     case MedicationSource::statement:
-      if (auto p = member(c.json, "effectivePeriod")) read_period(c, *p, "effectivePeriod", m);
-      else m.start = read_time_member(c, c.json, "", "effectiveDateTime");
+      if (auto p = member(c.json, "effectivePeriod"))
+        read_period(c, *p, "effectivePeriod", m);
+      else
+        m.start = read_time_member(c, c.json, "", "effectiveDateTime");
       break;
     case MedicationSource::administration:
       if (auto p = member(c.json, "effectivePeriod")) {
@@ -105,12 +108,14 @@ void read_dates(const Ctx& c, MedicationSource kind, model::MedicationCourse& m)
 std::optional<double> positive_number(Element obj, std::string_view key) {
   auto v = member(obj, key);
   double x = 0;
-  if (!v || v->get_double().get(x) != simdjson::SUCCESS || !std::isfinite(x) || x <= 0) return std::nullopt;
+  if (!v || v->get_double().get(x) != simdjson::SUCCESS || !std::isfinite(x) || x <= 0)
+    return std::nullopt;
   return x;
 }
 
 // timing.repeat -> hours between doses = period (in hours) / frequency.
-void read_interval(const Ctx& c, Element dosage, std::string_view dosage_rel, model::MedicationCourse& m) {
+void read_interval(const Ctx& c, Element dosage, std::string_view dosage_rel,
+                   model::MedicationCourse& m) {
   auto timing = member(dosage, "timing");
   auto repeat = timing ? member(*timing, "repeat") : std::nullopt;
   if (!repeat) return;
@@ -121,11 +126,17 @@ void read_interval(const Ctx& c, Element dosage, std::string_view dosage_rel, mo
   std::optional<double> frequency = has_frequency ? positive_number(*repeat, "frequency") : 1.0;
   std::optional<double> period = positive_number(*repeat, "period");
   std::string_view unit = str(*repeat, "periodUnit");
-  double unit_h = unit == "min" ? 1.0 / 60 : unit == "h" ? 1 : unit == "d" ? 24 : unit == "wk" ? 168 : 0;
+  double unit_h = unit == "min"  ? 1.0 / 60
+                  : unit == "h"  ? 1
+                  : unit == "d"  ? 24
+                  : unit == "wk" ? 168
+                                 : 0;
   if (!frequency || *frequency != std::floor(*frequency) || !period || unit_h == 0) {
-    c.issue("timing_rejected", rel,
-            "timing.repeat needs a whole frequency >= 1, a period > 0 and periodUnit min, h, d or wk "
-            "(periodUnit '" + std::string(unit) + "'); dosing interval not read");
+    c.issue(
+        "timing_rejected", rel,
+        "timing.repeat needs a whole frequency >= 1, a period > 0 and periodUnit min, h, d or wk "
+        "(periodUnit '" +
+            std::string(unit) + "'); dosing interval not read");
     return;
   }
   m.interval_h = *period * unit_h / *frequency;
@@ -184,7 +195,8 @@ void read_dosage(const Ctx& c, MedicationSource kind, model::MedicationCourse& m
   if (!dosage) return;
   std::string rel = std::string(key) + "[0]";
   if (auto dr = first(*dosage, "doseAndRate")) {
-    if (auto dose = member(*dr, "doseQuantity")) read_dose(c, *dose, join(rel, "doseAndRate[0].doseQuantity"), m);
+    if (auto dose = member(*dr, "doseQuantity"))
+      read_dose(c, *dose, join(rel, "doseAndRate[0].doseQuantity"), m);
   }
   read_interval(c, *dosage, rel, m);
   read_route(c, *dosage, m);
@@ -199,8 +211,9 @@ void read_medication(const Ctx& c, std::string_view type) {
   auto cc = member(c.json, "medicationCodeableConcept");
   if (!cc) {
     if (member(c.json, "medicationReference"))
-      c.issue("medication_unresolved", "medicationReference",
-              "medicationReference is not read (send medicationCodeableConcept); medication not used");
+      c.issue(
+          "medication_unresolved", "medicationReference",
+          "medicationReference is not read (send medicationCodeableConcept); medication not used");
     return;
   }
   std::optional<DrugMatch> drug = match_drug(c, *cc);

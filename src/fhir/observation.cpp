@@ -35,8 +35,10 @@ ObservationCode classify(const Ctx& c, Element holder) {
   });
   if (out.analyte || finding.empty()) return out;
   auto q = c.codes.quantity_findings.find(std::string(finding));
-  if (q != c.codes.quantity_findings.end()) out.analyte = q->second;
-  else out.finding = finding;
+  if (q != c.codes.quantity_findings.end())
+    out.analyte = q->second;
+  else
+    out.finding = finding;
   return out;
 }
 
@@ -48,14 +50,15 @@ std::optional<Instant> observation_time(const Ctx& c) {
   if (auto p = member(c.json, "effectivePeriod"); p && member(*p, "start"))
     return read_time_member(c, *p, "effectivePeriod", "start");
   if (auto v = member(c.json, "issued")) return read_time(c, *v, "issued");
-  c.issue("time_missing", "", "Observation has no effectiveDateTime, effectivePeriod.start or issued; not used");
+  c.issue("time_missing", "",
+          "Observation has no effectiveDateTime, effectivePeriod.start or issued; not used");
   return std::nullopt;
 }
 
 bool has_other_value(Element holder) {
-  for (std::string_view key : {"valueString", "valueInteger", "valueCodeableConcept", "valueBoolean",
-                               "valueRange", "valueRatio", "valueSampledData", "valueTime",
-                               "valueDateTime", "valuePeriod"})
+  for (std::string_view key :
+       {"valueString", "valueInteger", "valueCodeableConcept", "valueBoolean", "valueRange",
+        "valueRatio", "valueSampledData", "valueTime", "valueDateTime", "valuePeriod"})
     if (member(holder, key)) return true;
   return false;
 }
@@ -88,15 +91,17 @@ void read_reference_range(const Ctx& c, Element holder, std::string_view rel,
 }
 
 // Reads the valueQuantity of `holder` (the resource, or one of its components at `rel`).
-void read_lab(const Ctx& c, Element holder, std::string_view rel, model::Analyte analyte, Instant time) {
+void read_lab(const Ctx& c, Element holder, std::string_view rel, model::Analyte analyte,
+              Instant time) {
   if (static_cast<std::size_t>(analyte) >= c.codes.analytes.size()) return;  // knowledge lacks it
   const knowledge::AnalyteDef& def = c.codes.analyte(analyte);
   std::string q_rel = join(rel, "valueQuantity");
   auto q = member(holder, "valueQuantity");
   if (!q) {
     if (has_other_value(holder))
-      c.issue("value_rejected", rel, "a value other than valueQuantity cannot be read for " +
-                                         std::string(model::analyte_name(analyte)) + "; not used");
+      c.issue("value_rejected", rel,
+              "a value other than valueQuantity cannot be read for " +
+                  std::string(model::analyte_name(analyte)) + "; not used");
     else
       c.info("value_missing", rel, "no valueQuantity (e.g. dataAbsentReason); nothing to read");
     return;
@@ -129,17 +134,21 @@ void read_finding(const Ctx& c, std::string_view code, Instant time) {
   } else if (auto cc = member(c.json, "valueCodeableConcept")) {
     std::string_view value;
     for_each(*cc, "coding", [&](Element coding, std::size_t) {
-      if (value.empty() && c.is_product(str(coding, "system"), "finding")) value = str(coding, "code");
+      if (value.empty() && c.is_product(str(coding, "system"), "finding"))
+        value = str(coding, "code");
     });
     if (value.empty()) {
-      c.issue("value_unrecognised", "valueCodeableConcept",
-              "finding '" + std::string(code) + "' has no product finding code as its value; not used");
+      c.issue(
+          "value_unrecognised", "valueCodeableConcept",
+          "finding '" + std::string(code) + "' has no product finding code as its value; not used");
       return;
     }
     f.value_code = value;
     f.source = c.source("valueCodeableConcept");
   } else {
-    c.issue("value_missing", "", "finding '" + std::string(code) + "' has no valueBoolean or valueCodeableConcept; not used");
+    c.issue("value_missing", "",
+            "finding '" + std::string(code) +
+                "' has no valueBoolean or valueCodeableConcept; not used");
     return;
   }
   c.out.add(std::move(f));
@@ -167,8 +176,10 @@ void read_observation(const Ctx& c) {
   std::optional<Instant> time = observation_time(c);
   if (!time) return;
 
-  if (code.analyte) read_lab(c, c.json, "", *code.analyte, *time);
-  else if (!code.finding.empty()) read_finding(c, code.finding, *time);
+  if (code.analyte)
+    read_lab(c, c.json, "", *code.analyte, *time);
+  else if (!code.finding.empty())
+    read_finding(c, code.finding, *time);
 
   for_each(c.json, "component", [&](Element comp, std::size_t i) {
     ObservationCode cc = classify(c, comp);

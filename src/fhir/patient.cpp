@@ -17,7 +17,8 @@ model::Gender gender_of(std::string_view g) {
 std::vector<const PatientEntry*> distinct(const std::vector<PatientEntry>& patients) {
   std::vector<const PatientEntry*> out;
   for (const PatientEntry& p : patients) {
-    bool seen = !p.id.empty() && std::any_of(out.begin(), out.end(), [&](const PatientEntry* q) { return q->id == p.id; });
+    bool seen = !p.id.empty() && std::any_of(out.begin(), out.end(),
+                                             [&](const PatientEntry* q) { return q->id == p.id; });
     if (!seen) out.push_back(&p);
   }
   return out;
@@ -31,8 +32,8 @@ std::string list_labels(const std::vector<const PatientEntry*>& ps) {
 
 std::string where(const PatientEntry& p) { return p.label + ", " + p.birth_path; }
 
-const PatientEntry* choose_one(const std::vector<PatientEntry>& patients, const ReadOptions& options,
-                               std::vector<Error>& problems) {
+const PatientEntry* choose_one(const std::vector<PatientEntry>& patients,
+                               const ReadOptions& options, std::vector<Error>& problems) {
   std::vector<const PatientEntry*> ps = distinct(patients);
   if (ps.empty()) {
     problems.push_back({"input", "no Patient resource"});
@@ -41,13 +42,13 @@ const PatientEntry* choose_one(const std::vector<PatientEntry>& patients, const 
   if (options.patient_id) {
     for (const PatientEntry* p : ps)
       if (p->id == *options.patient_id) return p;
-    problems.push_back({"input", "Patient/" + *options.patient_id + " is not in the input (it holds " +
-                                     list_labels(ps) + ")"});
+    problems.push_back({"input", "Patient/" + *options.patient_id +
+                                     " is not in the input (it holds " + list_labels(ps) + ")"});
     return nullptr;
   }
   if (ps.size() > 1) {
-    problems.push_back({"input", "the input holds " + std::to_string(ps.size()) + " Patients (" + list_labels(ps) +
-                                     "); use --patient ID to choose one"});
+    problems.push_back({"input", "the input holds " + std::to_string(ps.size()) + " Patients (" +
+                                     list_labels(ps) + "); use --patient ID to choose one"});
     return nullptr;
   }
   return ps.front();
@@ -60,8 +61,9 @@ bool consistent_duplicates(const std::vector<PatientEntry>& patients, const Pati
   for (const PatientEntry& q : patients) {
     if (&q == &chosen || q.id != chosen.id) continue;
     if (q.birth != chosen.birth || q.birth_text != chosen.birth_text || q.gender != chosen.gender) {
-      problems.push_back({chosen.label, "the input holds this Patient twice with different birthDate or gender (" +
-                                            chosen.birth_path + ", " + q.birth_path + ")"});
+      problems.push_back(
+          {chosen.label, "the input holds this Patient twice with different birthDate or gender (" +
+                             chosen.birth_path + ", " + q.birth_path + ")"});
       return false;
     }
   }
@@ -70,7 +72,8 @@ bool consistent_duplicates(const std::vector<PatientEntry>& patients, const Pati
 
 }  // namespace
 
-PatientEntry read_patient(Element resource, std::string label, std::string_view full_url, std::string birth_path) {
+PatientEntry read_patient(Element resource, std::string label, std::string_view full_url,
+                          std::string birth_path) {
   PatientEntry p;
   p.id = str(resource, "id");
   p.full_url = full_url;
@@ -89,8 +92,8 @@ PatientEntry read_patient(Element resource, std::string label, std::string_view 
   return p;
 }
 
-const PatientEntry* choose_patient(const std::vector<PatientEntry>& patients, const ReadOptions& options,
-                                   std::vector<Error>& problems) {
+const PatientEntry* choose_patient(const std::vector<PatientEntry>& patients,
+                                   const ReadOptions& options, std::vector<Error>& problems) {
   const PatientEntry* p = choose_one(patients, options, problems);
   if (p && !consistent_duplicates(patients, *p, problems)) return nullptr;
   return p;
@@ -113,7 +116,8 @@ std::optional<model::Patient> check_patient(const PatientEntry& p, const ReadOpt
       Result<Date> d = parse_date(p.birth_text);
       if (!d) {
         problems.push_back({where(p), "birthDate '" + p.birth_text.substr(0, 40) +
-                                          "' is not a full, valid YYYY-MM-DD date (" + d.error().message + ")"});
+                                          "' is not a full, valid YYYY-MM-DD date (" +
+                                          d.error().message + ")"});
       } else if (start_of(*d) > options.as_of) {
         problems.push_back({where(p), "birthDate " + format_date(*d) + " is after the as-of time " +
                                           format_instant(options.as_of)});

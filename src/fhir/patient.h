@@ -14,12 +14,13 @@
 namespace khe::fhir {
 
 // Copies what we need of a Patient resource (its DOM may not outlive the call).
-PatientEntry read_patient(Element resource, std::string label, std::string_view full_url, std::string birth_path);
+PatientEntry read_patient(Element resource, std::string label, std::string_view full_url,
+                          std::string birth_path);
 
 // The Patient to read: the only one, or the one `options.patient_id` names. Adds a problem
 // and returns nullptr when there is none, it is ambiguous, or the named one is absent.
-const PatientEntry* choose_patient(const std::vector<PatientEntry>& patients, const ReadOptions& options,
-                                   std::vector<Error>& problems);
+const PatientEntry* choose_patient(const std::vector<PatientEntry>& patients,
+                                   const ReadOptions& options, std::vector<Error>& problems);
 
 // The model patient, or problems when its birth date is missing, not a full date, or after
 // options.as_of.

@@ -42,11 +42,13 @@ bool contains_ci(std::string_view haystack, std::string_view needle) {
 
 // Explains why free unit text was not trusted, with hints for the two classic failures.
 std::string ambiguous_unit_message(std::string_view text) {
-  std::string m = "unit text '" + std::string(text) +
-                  "' is not an unambiguous unit spelling and no UCUM code was given; value not used";
+  std::string m =
+      "unit text '" + std::string(text) +
+      "' is not an unambiguous unit spelling and no UCUM code was given; value not used";
   if (text.find("109") != std::string_view::npos || text.find("103") != std::string_view::npos)
     m += " ('109' may be 10^9 with its superscript lost, or literally 109)";
-  if (text.find("\xC3\x83") != std::string_view::npos || text.find("\xC3\x82") != std::string_view::npos)
+  if (text.find("\xC3\x83") != std::string_view::npos ||
+      text.find("\xC3\x82") != std::string_view::npos)
     m += " (the text looks mis-encoded: UTF-8 read as Latin-1)";
   return m;
 }
@@ -58,14 +60,20 @@ Rejection read_comparator(Element q, std::string_view rel, bool allow, model::Co
   std::string where = join(rel, "comparator");
   if (!c.ok) return reject("value_rejected", where, "comparator is not a string; value not used");
   if (!allow)
-    return reject("value_rejected", where, "a comparator is not allowed here ('" + std::string(c.text) + "')");
-  if (c.text == "<") *out = model::Comparator::lt;
-  else if (c.text == "<=") *out = model::Comparator::le;
-  else if (c.text == ">") *out = model::Comparator::gt;
-  else if (c.text == ">=") *out = model::Comparator::ge;
+    return reject("value_rejected", where,
+                  "a comparator is not allowed here ('" + std::string(c.text) + "')");
+  if (c.text == "<")
+    *out = model::Comparator::lt;
+  else if (c.text == "<=")
+    *out = model::Comparator::le;
+  else if (c.text == ">")
+    *out = model::Comparator::gt;
+  else if (c.text == ">=")
+    *out = model::Comparator::ge;
   else
     return reject("value_rejected", where,
-                  "comparator '" + std::string(c.text) + "' cannot be used (only <, <=, >, >=); value not used");
+                  "comparator '" + std::string(c.text) +
+                      "' cannot be used (only <, <=, >, >=); value not used");
   return {};
 }
 
@@ -77,18 +85,23 @@ Rejection read_value(Element q, std::string_view rel, double* out) {
   std::string_view s;
   if (v->get(s) == simdjson::SUCCESS)
     return reject("value_rejected", where,
-                  "value is the string \"" + std::string(s.substr(0, 40)) + "\", not a JSON number; value not used");
+                  "value is the string \"" + std::string(s.substr(0, 40)) +
+                      "\", not a JSON number; value not used");
   return reject("value_rejected", where, "value is not a JSON number; value not used");
 }
 
 // Resolves the UCUM code of a Quantity (see read_raw_quantity).
-Rejection read_unit(Element q, std::string_view rel, const knowledge::Codes& codes, RawQuantity* out) {
+Rejection read_unit(Element q, std::string_view rel, const knowledge::Codes& codes,
+                    RawQuantity* out) {
   TextField system = text_field(q, "system");
   TextField code = text_field(q, "code");
   TextField unit = text_field(q, "unit");
-  if (!system.ok) return reject("unit_invalid", join(rel, "system"), "system is not a string; value not used");
-  if (!code.ok) return reject("unit_invalid", join(rel, "code"), "unit code is not a string; value not used");
-  if (!unit.ok) return reject("unit_invalid", join(rel, "unit"), "unit is not a string; value not used");
+  if (!system.ok)
+    return reject("unit_invalid", join(rel, "system"), "system is not a string; value not used");
+  if (!code.ok)
+    return reject("unit_invalid", join(rel, "code"), "unit code is not a string; value not used");
+  if (!unit.ok)
+    return reject("unit_invalid", join(rel, "unit"), "unit is not a string; value not used");
   out->unit_text = unit.text;
 
   if (!code.text.empty()) {
@@ -103,11 +116,13 @@ Rejection read_unit(Element q, std::string_view rel, const knowledge::Codes& cod
       return {};
     }
     return reject("unit_unsupported", join(rel, "code"),
-                  "unit code '" + std::string(code.text) + "' of system '" + std::string(system.text) +
+                  "unit code '" + std::string(code.text) + "' of system '" +
+                      std::string(system.text) +
                       "' is not UCUM and not a known unambiguous unit; value not used");
   }
   if (trim(unit.text).empty())
-    return reject("unit_missing", std::string(rel), "quantity has no unit (no UCUM code, no unit text); value not used");
+    return reject("unit_missing", std::string(rel),
+                  "quantity has no unit (no UCUM code, no unit text); value not used");
   auto alias = codes.unit_text_aliases.find(std::string(unit.text));
   if (alias == codes.unit_text_aliases.end())
     return reject("unit_ambiguous", join(rel, "unit"), ambiguous_unit_message(unit.text));
@@ -117,19 +132,21 @@ Rejection read_unit(Element q, std::string_view rel, const knowledge::Codes& cod
 
 // Annotation tokens that mark another kind of the same measurement (e.g. "DDU" when `def`
 // requires "FEU"), found in the UCUM annotation or the unit text.
-Rejection check_annotation(const RawQuantity& q, std::string_view rel, const knowledge::AnalyteDef& def,
-                           const knowledge::Codes& codes) {
+Rejection check_annotation(const RawQuantity& q, std::string_view rel,
+                           const knowledge::AnalyteDef& def, const knowledge::Codes& codes) {
   if (def.required_annotation.empty()) return {};
   auto parsed = units::parse(q.ucum);
   std::string_view annotation = parsed ? std::string_view(parsed->annotation) : std::string_view();
   for (const knowledge::AnalyteDef& other : codes.analytes) {
     const std::string& token = other.required_annotation;
     if (token.empty() || contains_ci(token, def.required_annotation)) continue;
-    if (contains_ci(annotation, token) || contains_ci(q.unit_text, token) || contains_ci(q.ucum, token)) {
+    if (contains_ci(annotation, token) || contains_ci(q.unit_text, token) ||
+        contains_ci(q.ucum, token)) {
       return reject("unit_annotation_mismatch", std::string(rel),
-                    "unit '" + (q.ucum.empty() ? std::string(q.unit_text) : q.ucum) + "' names " + token +
-                        " but the code means a " + def.required_annotation + " value; " + token + " and " +
-                        def.required_annotation + " are never converted into each other; value not used");
+                    "unit '" + (q.ucum.empty() ? std::string(q.unit_text) : q.ucum) + "' names " +
+                        token + " but the code means a " + def.required_annotation + " value; " +
+                        token + " and " + def.required_annotation +
+                        " are never converted into each other; value not used");
     }
   }
   return {};
@@ -171,7 +188,8 @@ std::string format_number(double v) {
 
 Rejection read_raw_quantity(Element q, std::string_view rel, const knowledge::Codes& codes,
                             bool allow_comparator, RawQuantity* out) {
-  if (!is_object(q)) return reject("value_rejected", std::string(rel), "quantity is not a JSON object");
+  if (!is_object(q))
+    return reject("value_rejected", std::string(rel), "quantity is not a JSON object");
   if (Rejection r = read_value(q, rel, &out->value); !r.ok()) return r;
   if (Rejection r = read_comparator(q, rel, allow_comparator, &out->comparator); !r.ok()) return r;
   return read_unit(q, rel, codes, out);
@@ -184,19 +202,22 @@ Rejection to_canonical(const RawQuantity& q, std::string_view rel, const knowled
   Result<double> v = units.convert(q.value, q.ucum, def.canonical_unit, def.molar_mass_g_per_mol);
   if (!v) {
     if (!units::parse(q.ucum))
-      return reject("unit_invalid", std::string(rel),
-                    "'" + q.ucum + "' is not a valid UCUM unit (" + v.error().message + "); value not used");
+      return reject(
+          "unit_invalid", std::string(rel),
+          "'" + q.ucum + "' is not a valid UCUM unit (" + v.error().message + "); value not used");
     return reject("unit_incompatible", std::string(rel),
                   "unit '" + q.ucum + "' cannot be converted to " + def.canonical_unit + " for " +
-                      std::string(model::analyte_name(def.analyte)) + " (" + v.error().message + "); value not used");
+                      std::string(model::analyte_name(def.analyte)) + " (" + v.error().message +
+                      "); value not used");
   }
   double x = *v;
   bool finite = std::isfinite(x);
   if (!finite || (check_plausible && (x < def.plausible_min || x > def.plausible_max))) {
     return reject("implausible_value", join(rel, "value"),
-                  format_number(q.value) + " " + q.ucum + " (" + format_number(x) + " " + def.canonical_unit +
-                      ") is outside the plausible range " + format_number(def.plausible_min) + "-" +
-                      format_number(def.plausible_max) + " " + def.canonical_unit + " for " +
+                  format_number(q.value) + " " + q.ucum + " (" + format_number(x) + " " +
+                      def.canonical_unit + ") is outside the plausible range " +
+                      format_number(def.plausible_min) + "-" + format_number(def.plausible_max) +
+                      " " + def.canonical_unit + " for " +
                       std::string(model::analyte_name(def.analyte)) + "; value not used");
   }
   out->value = x;
@@ -209,14 +230,17 @@ Rejection to_milligrams(const RawQuantity& q, std::string_view rel, Converter& u
   Result<double> v = units.convert(q.value, q.ucum, kMg);
   if (!v) {
     if (!units::parse(q.ucum))
-      return reject("unit_invalid", std::string(rel),
-                    "'" + q.ucum + "' is not a valid UCUM unit (" + v.error().message + "); dose not used");
+      return reject(
+          "unit_invalid", std::string(rel),
+          "'" + q.ucum + "' is not a valid UCUM unit (" + v.error().message + "); dose not used");
     return reject("dose_not_mass", std::string(rel),
-                  "dose unit '" + q.ucum + "' is not a mass; dose not read (only mg-convertible doses are used)");
+                  "dose unit '" + q.ucum +
+                      "' is not a mass; dose not read (only mg-convertible doses are used)");
   }
   if (!std::isfinite(*v) || *v <= 0 || *v > 1e6)
     return reject("implausible_value", join(rel, "value"),
-                  "dose " + format_number(q.value) + " " + q.ucum + " is not a plausible single dose; dose not used");
+                  "dose " + format_number(q.value) + " " + q.ucum +
+                      " is not a plausible single dose; dose not used");
   *mg = *v;
   return {};
 }

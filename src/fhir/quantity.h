@@ -19,8 +19,8 @@ namespace khe::fhir {
 
 // Why a value was not used. `code` empty means it was used.
 struct Rejection {
-  std::string code;     // DataIssue code: "value_rejected", "unit_ambiguous", ...
-  std::string rel;      // path relative to the resource
+  std::string code;  // DataIssue code: "value_rejected", "unit_ambiguous", ...
+  std::string rel;   // path relative to the resource
   std::string message;
   bool ok() const { return code.empty(); }
 };

@@ -29,16 +29,28 @@ bool blank(std::string_view s) { return trim(s).empty(); }
 std::string json_error(simdjson::error_code e) {
   std::string why;
   switch (e) {
-    case simdjson::EMPTY: why = "empty input"; break;
-    case simdjson::UTF8_ERROR: why = "not valid UTF-8"; break;
+    case simdjson::EMPTY:
+      why = "empty input";
+      break;
+    case simdjson::UTF8_ERROR:
+      why = "not valid UTF-8";
+      break;
     case simdjson::DEPTH_ERROR:
       why = "JSON nested deeper than " + std::to_string(simdjson::DEFAULT_MAX_DEPTH) + " levels";
       break;
-    case simdjson::UNCLOSED_STRING: why = "not valid JSON (truncated: a string is not closed)"; break;
-    case simdjson::NUMBER_ERROR: why = "not valid JSON (a number cannot be read)"; break;
+    case simdjson::UNCLOSED_STRING:
+      why = "not valid JSON (truncated: a string is not closed)";
+      break;
+    case simdjson::NUMBER_ERROR:
+      why = "not valid JSON (a number cannot be read)";
+      break;
     case simdjson::CAPACITY:
-    case simdjson::MEMALLOC: why = "input too large to parse"; break;
-    default: why = "not valid JSON (malformed or truncated)"; break;
+    case simdjson::MEMALLOC:
+      why = "input too large to parse";
+      break;
+    default:
+      why = "not valid JSON (malformed or truncated)";
+      break;
   }
   return why + " [" + simdjson::error_message(e) + "]";
 }
@@ -84,13 +96,15 @@ Subject subject_of(Element resource) {
 }
 
 bool is_clinical(std::string_view type) {
-  return type == "Observation" || type == "Condition" || type == "Procedure" || type == "MedicationRequest" ||
-         type == "MedicationStatement" || type == "MedicationAdministration";
+  return type == "Observation" || type == "Condition" || type == "Procedure" ||
+         type == "MedicationRequest" || type == "MedicationStatement" ||
+         type == "MedicationAdministration";
 }
 
 class Reader {
  public:
-  Reader(const knowledge::Codes& codes, const ReadOptions& options) : codes_(codes), options_(options) {}
+  Reader(const knowledge::Codes& codes, const ReadOptions& options)
+      : codes_(codes), options_(options) {}
 
   ReadOutcome run(std::string_view bytes);
 
@@ -101,10 +115,12 @@ class Reader {
   // A parsed document: a Bundle (its entries are read) or one resource. `base`/`sep` locate
   // it ("" for the whole input, "line 4" + ": " for an NDJSON line); `place` names it in
   // labels of resources without an id ("line 4").
-  void read_document(Element root, const std::string& base, std::string_view sep, const std::string& place);
-  void read_bundle(Element bundle, const std::string& base, std::string_view sep, const std::string& place);
-  void read_resource(Element resource, std::string_view full_url, const std::string& base, std::string_view sep,
+  void read_document(Element root, const std::string& base, std::string_view sep,
                      const std::string& place);
+  void read_bundle(Element bundle, const std::string& base, std::string_view sep,
+                   const std::string& place);
+  void read_resource(Element resource, std::string_view full_url, const std::string& base,
+                     std::string_view sep, const std::string& place);
   ReadOutcome assemble();
 
   const knowledge::Codes& codes_;
@@ -117,21 +133,29 @@ class Reader {
 };
 
 void Reader::problem(std::string where, std::string message) {
-  if (problems_.size() < kMaxProblems) problems_.push_back({std::move(where), std::move(message)});
-  else ++unlisted_problems_;
+  if (problems_.size() < kMaxProblems)
+    problems_.push_back({std::move(where), std::move(message)});
+  else
+    ++unlisted_problems_;
 }
 
 ReadOutcome Reader::run(std::string_view bytes) {
   if (bytes.size() > options_.max_bytes) {
-    problem("input", "input is " + std::to_string(bytes.size()) + " bytes, more than the limit of " +
-                         std::to_string(options_.max_bytes) + "; not read");
+    problem("input", "input is " + std::to_string(bytes.size()) +
+                         " bytes, more than the limit of " + std::to_string(options_.max_bytes) +
+                         "; not read");
   } else {
     std::string_view text = skip_bom(bytes);
-    if (blank(text)) problem("input", "empty input");
-    else if (looks_like_ndjson(text)) read_ndjson(text);
-    else read_single(text);
+    if (blank(text))
+      problem("input", "empty input");
+    else if (looks_like_ndjson(text))
+      read_ndjson(text);
+    else
+      read_single(text);
   }
-  if (unlisted_problems_ > 0) problems_.push_back({"input", std::to_string(unlisted_problems_) + " more problems not listed"});
+  if (unlisted_problems_ > 0)
+    problems_.push_back(
+        {"input", std::to_string(unlisted_problems_) + " more problems not listed"});
   return assemble();
 }
 
@@ -166,7 +190,8 @@ void Reader::read_ndjson(std::string_view text) {
     auto e = parser_.parse(line.data(), line.size()).get(root);
     if (e != simdjson::SUCCESS && first) {
       Element whole;
-      if (parser_.parse(text.data(), text.size()).get(whole) == simdjson::SUCCESS && is_object(whole)) {
+      if (parser_.parse(text.data(), text.size()).get(whole) == simdjson::SUCCESS &&
+          is_object(whole)) {
         read_document(whole, "", "", "input");
         return;
       }
@@ -184,14 +209,18 @@ void Reader::read_ndjson(std::string_view text) {
   }
 }
 
-void Reader::read_document(Element root, const std::string& base, std::string_view sep, const std::string& place) {
-  if (str(root, "resourceType") == "Bundle") read_bundle(root, base, sep, place);
-  else read_resource(root, {}, base, sep, place);
+void Reader::read_document(Element root, const std::string& base, std::string_view sep,
+                           const std::string& place) {
+  if (str(root, "resourceType") == "Bundle")
+    read_bundle(root, base, sep, place);
+  else
+    read_resource(root, {}, base, sep, place);
 }
 
 // Entries without a resource (a transaction's DELETE) are skipped; malformed entries are
 // summed into one note, so a hostile input cannot create an issue per byte.
-void Reader::read_bundle(Element bundle, const std::string& base, std::string_view sep, const std::string& place) {
+void Reader::read_bundle(Element bundle, const std::string& base, std::string_view sep,
+                         const std::string& place) {
   std::size_t malformed = 0, nested = 0;
   std::string first_bad;
   std::string entry_base;
@@ -199,7 +228,8 @@ void Reader::read_bundle(Element bundle, const std::string& base, std::string_vi
   if (bundle.at_key("entry").get(entries) == simdjson::SUCCESS) out_.reserve(entries.size());
   for_each(bundle, "entry", [&](Element entry, std::size_t i) {
     auto resource = member(entry, "resource");
-    if (!is_object(entry) || (resource && (!is_object(*resource) || str(*resource, "resourceType").empty()))) {
+    if (!is_object(entry) ||
+        (resource && (!is_object(*resource) || str(*resource, "resourceType").empty()))) {
       if (malformed++ == 0) first_bad = indexed("entry", i);
       return;
     }
@@ -216,18 +246,25 @@ void Reader::read_bundle(Element bundle, const std::string& base, std::string_vi
     read_resource(*resource, str(entry, "fullUrl"), entry_base, ".", entry_place);
   });
   if (malformed > 0) {
-    out_.add_input_issue({"entry_malformed", model::IssueSeverity::warning, {"Bundle", base.empty() ? first_bad : base + std::string(sep) + first_bad},
-                          std::to_string(malformed) + " Bundle entr" + (malformed == 1 ? "y is" : "ies are") +
-                              " not an object with a resource that has a resourceType (first: " + first_bad + "); ignored"});
+    out_.add_input_issue(
+        {"entry_malformed",
+         model::IssueSeverity::warning,
+         {"Bundle", base.empty() ? first_bad : base + std::string(sep) + first_bad},
+         std::to_string(malformed) + " Bundle entr" + (malformed == 1 ? "y is" : "ies are") +
+             " not an object with a resource that has a resourceType (first: " + first_bad +
+             "); ignored"});
   }
   if (nested > 0) {
-    out_.add_input_issue({"nested_bundle_ignored", model::IssueSeverity::info, {"Bundle", base},
-                          std::to_string(nested) + " Bundle(s) nested inside entries were not read"});
+    out_.add_input_issue(
+        {"nested_bundle_ignored",
+         model::IssueSeverity::info,
+         {"Bundle", base},
+         std::to_string(nested) + " Bundle(s) nested inside entries were not read"});
   }
 }
 
-void Reader::read_resource(Element resource, std::string_view full_url, const std::string& base, std::string_view sep,
-                           const std::string& place) {
+void Reader::read_resource(Element resource, std::string_view full_url, const std::string& base,
+                           std::string_view sep, const std::string& place) {
   std::string_view type = str(resource, "resourceType");
   std::string_view id = str(resource, "id");
   // Appends only: g++ 12 -O3 warns (-Wrestrict, a false positive) on "lit" + std::string&&.
@@ -242,17 +279,23 @@ void Reader::read_resource(Element resource, std::string_view full_url, const st
   }
 
   if (type == "Patient") {
-    std::string birth_path = base.empty() ? std::string("birthDate") : base + std::string(sep) + "birthDate";
-    out_.patients().push_back(read_patient(resource, std::move(label), full_url, std::move(birth_path)));
+    std::string birth_path =
+        base.empty() ? std::string("birthDate") : base + std::string(sep) + "birthDate";
+    out_.patients().push_back(
+        read_patient(resource, std::move(label), full_url, std::move(birth_path)));
     return;
   }
   if (!is_clinical(type)) return;  // other resources are not ours to read
   std::string_view stored = out_.begin(std::move(label), subject_of(resource));
   Ctx c{codes_, out_, units_, resource, stored, base, sep};
-  if (type == "Observation") read_observation(c);
-  else if (type == "Condition") read_condition(c);
-  else if (type == "Procedure") read_procedure(c);
-  else read_medication(c, type);
+  if (type == "Observation")
+    read_observation(c);
+  else if (type == "Condition")
+    read_condition(c);
+  else if (type == "Procedure")
+    read_procedure(c);
+  else
+    read_medication(c, type);
 }
 
 ReadOutcome Reader::assemble() {
@@ -275,7 +318,8 @@ ReadOutcome Reader::assemble() {
 
 }  // namespace
 
-ReadOutcome read(std::string_view bytes, const knowledge::Codes& codes, const ReadOptions& options) {
+ReadOutcome read(std::string_view bytes, const knowledge::Codes& codes,
+                 const ReadOptions& options) {
   return Reader(codes, options).run(bytes);
 }
 

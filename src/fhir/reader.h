@@ -26,9 +26,9 @@ struct ReadOptions {
 };
 
 struct ReadOutcome {
-  std::optional<model::Record> record;    // set when the input is usable
-  std::vector<Error> problems;            // set when it is not (one per problem)
-  std::vector<std::string> patient_ids;   // every Patient id seen (for --patient hints)
+  std::optional<model::Record> record;   // set when the input is usable
+  std::vector<Error> problems;           // set when it is not (one per problem)
+  std::vector<std::string> patient_ids;  // every Patient id seen (for --patient hints)
 };
 
 ReadOutcome read(std::string_view bytes, const knowledge::Codes& codes, const ReadOptions& options);

@@ -15,22 +15,22 @@ namespace khe::knowledge {
 
 struct AnalyteDef {
   model::Analyte analyte{};
-  std::string canonical_unit;             // UCUM, e.g. "10*9/L"
+  std::string canonical_unit;  // UCUM, e.g. "10*9/L"
   std::optional<double> molar_mass_g_per_mol;
-  double plausible_min = 0;               // canonical unit; values outside are refused
+  double plausible_min = 0;  // canonical unit; values outside are refused
   double plausible_max = 0;
-  std::vector<std::string> loinc;         // codes that mean this analyte
-  std::string required_annotation;        // e.g. "FEU" for ddimer_feu: a unit annotated
-                                          // with another kind ("DDU") is refused
+  std::vector<std::string> loinc;   // codes that mean this analyte
+  std::string required_annotation;  // e.g. "FEU" for ddimer_feu: a unit annotated
+                                    // with another kind ("DDU") is refused
 };
 
 struct Codes {
-  std::string loinc_system;               // "http://loinc.org"
-  std::string ucum_system;                // "http://unitsofmeasure.org"
+  std::string loinc_system;  // "http://loinc.org"
+  std::string ucum_system;   // "http://unitsofmeasure.org"
   std::string rxnorm_system;
-  std::string product_base;               // "http://khe-cds.org/fhir/CodeSystem/"
+  std::string product_base;  // "http://khe-cds.org/fhir/CodeSystem/"
 
-  std::vector<AnalyteDef> analytes;       // indexed by model::Analyte
+  std::vector<AnalyteDef> analytes;  // indexed by model::Analyte
   std::unordered_map<std::string, model::Analyte> loinc_to_analyte;
   // Finding code (product `finding` system) -> analyte, for quantity-valued findings.
   std::unordered_map<std::string, model::Analyte> quantity_findings;

@@ -7,7 +7,7 @@
 namespace khe::knowledge {
 
 struct EmbeddedFile {
-  std::string_view path;   // relative to knowledge/, e.g. "rules.json"
+  std::string_view path;  // relative to knowledge/, e.g. "rules.json"
   std::string_view bytes;
 };
 

@@ -8,7 +8,8 @@ namespace {
 // A missing parameter here is a programming error: validation against parameter_specs()
 // guarantees presence, so reaching this means the engine read an undeclared parameter.
 [[noreturn]] void undeclared(std::string_view rule, std::string_view name) {
-  throw std::logic_error("undeclared knowledge parameter " + std::string(rule) + "." + std::string(name));
+  throw std::logic_error("undeclared knowledge parameter " + std::string(rule) + "." +
+                         std::string(name));
 }
 
 template <typename T>
@@ -29,8 +30,12 @@ const Rule& Profile::rule(std::string_view id) const {
   return *it->second;
 }
 
-double Profile::num(std::string_view rule, std::string_view name) const { return get<double>(*this, rule, name); }
-bool Profile::flag(std::string_view rule, std::string_view name) const { return get<bool>(*this, rule, name); }
+double Profile::num(std::string_view rule, std::string_view name) const {
+  return get<double>(*this, rule, name);
+}
+bool Profile::flag(std::string_view rule, std::string_view name) const {
+  return get<bool>(*this, rule, name);
+}
 const std::string& Profile::text(std::string_view rule, std::string_view name) const {
   return get<std::string>(*this, rule, name);
 }

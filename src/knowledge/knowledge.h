@@ -27,24 +27,24 @@ struct Source {
   std::string url;
 };
 
-using ParamValue = std::variant<double, bool, std::string, std::vector<std::string>,
-                                std::vector<double>>;
+using ParamValue =
+    std::variant<double, bool, std::string, std::vector<std::string>, std::vector<double>>;
 
 struct Rule {
-  std::string id;                   // "KMP-2"
+  std::string id;  // "KMP-2"
   std::string title;
-  std::string statement;            // what the rule does, in plain language
-  std::vector<std::string> sources; // Source ids
-  std::string evidence_tag;         // "", "SECONDARY", "UNVERIFIED"
+  std::string statement;             // what the rule does, in plain language
+  std::vector<std::string> sources;  // Source ids
+  std::string evidence_tag;          // "", "SECONDARY", "UNVERIFIED"
   bool local_default = false;
-  std::map<std::string, ParamValue> params;      // as declared (numbers in the engine's unit)
+  std::map<std::string, ParamValue> params;        // as declared (numbers in the engine's unit)
   std::map<std::string, std::string> param_units;  // display unit of each numeric param
 };
 
 struct AlertText {
   std::string code;
-  std::string rule;       // rule id
-  std::string severity;   // "info" | "warning" | "critical"
+  std::string rule;      // rule id
+  std::string severity;  // "info" | "warning" | "critical"
   std::string message;
 };
 
@@ -60,30 +60,30 @@ struct AgeBandedLimit {
 };
 
 struct Interaction {
-  std::string rule;          // "DDI-1"
-  std::string alert;         // alert code
-  std::string drug;          // the drug at risk ("sirolimus", "vincristine")
-  std::vector<std::string> with_drugs;   // drug ids or drug classes
-  double within_days = 0;    // interacting drug active within this window (0 = concurrent)
+  std::string rule;                     // "DDI-1"
+  std::string alert;                    // alert code
+  std::string drug;                     // the drug at risk ("sirolimus", "vincristine")
+  std::vector<std::string> with_drugs;  // drug ids or drug classes
+  double within_days = 0;  // interacting drug active within this window (0 = concurrent)
   std::optional<double> platelets_below;  // DDI-6
 };
 
 struct Drug {
-  std::string id;            // "sirolimus"
+  std::string id;                    // "sirolimus"
   std::vector<std::string> classes;  // "azole", "strong_cyp3a4_inhibitor", "corticosteroid"...
 };
 
 // What the engine requires of the rule parameters; the loader validates against it.
 enum class ParamKind { number, boolean, text, text_list, number_list };
 struct ParamSpec {
-  std::string rule;     // "KMP-2"
-  std::string name;     // "severe_below"
+  std::string rule;  // "KMP-2"
+  std::string name;  // "severe_below"
   ParamKind kind = ParamKind::number;
-  std::string unit;     // UCUM unit the engine wants numbers in ("" = dimensionless / any)
+  std::string unit;  // UCUM unit the engine wants numbers in ("" = dimensionless / any)
 };
 
 struct Profile {
-  std::string id;           // "default", "consensus-2013"
+  std::string id;  // "default", "consensus-2013"
   std::string description;
   std::vector<Rule> rules;  // the catalogue with this profile's overrides applied
   std::unordered_map<std::string, const Rule*> by_id;

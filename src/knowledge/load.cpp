@@ -133,11 +133,14 @@ Rule parse_rule(const json& r, const std::string& file, const std::string& path,
   rule.title = text_of(r, "title", p, file, path);
   rule.statement = text_of(r, "statement", p, file, path);
   rule.evidence_tag = text_of(r, "evidence_tag", p, file, path, false);
-  if (const json* s = member(r, "sources")) rule.sources = strings_of(*s, p, file, path + ".sources");
+  if (const json* s = member(r, "sources"))
+    rule.sources = strings_of(*s, p, file, path + ".sources");
   if (rule.sources.empty()) p.add(file, path + ".sources", "a rule needs at least one source");
   if (const json* ld = member(r, "local_default")) {
-    if (ld->is_boolean()) rule.local_default = ld->get<bool>();
-    else p.add(file, path + ".local_default", "expected true or false");
+    if (ld->is_boolean())
+      rule.local_default = ld->get<bool>();
+    else
+      p.add(file, path + ".local_default", "expected true or false");
   }
   return rule;
 }
@@ -162,12 +165,16 @@ void bind_params(Rule& rule, const json& raw_params, const std::vector<ParamSpec
         }
         break;
       case ParamKind::boolean:
-        if (v->is_boolean()) rule.params[spec.name] = v->get<bool>();
-        else p.add(file, ppath, "expected true or false");
+        if (v->is_boolean())
+          rule.params[spec.name] = v->get<bool>();
+        else
+          p.add(file, ppath, "expected true or false");
         break;
       case ParamKind::text:
-        if (v->is_string()) rule.params[spec.name] = v->get<std::string>();
-        else p.add(file, ppath, "expected a string");
+        if (v->is_string())
+          rule.params[spec.name] = v->get<std::string>();
+        else
+          p.add(file, ppath, "expected a string");
         break;
       case ParamKind::text_list:
         rule.params[spec.name] = strings_of(*v, p, file, ppath);
@@ -182,7 +189,8 @@ void bind_params(Rule& rule, const json& raw_params, const std::vector<ParamSpec
         std::vector<double> out;
         for (std::size_t i = 0; i < values->size(); ++i) {
           json q = {{"value", (*values)[i]}, {"unit", *unit}};
-          if (auto c = quantity_of(q, spec.unit, p, file, ppath + ".values[" + std::to_string(i) + "]"))
+          if (auto c =
+                  quantity_of(q, spec.unit, p, file, ppath + ".values[" + std::to_string(i) + "]"))
             out.push_back(*c);
         }
         rule.params[spec.name] = out;
@@ -215,8 +223,10 @@ void load_analytes(const json& doc, Knowledge& k, Problems& p) {
       p.add(file, path + ".canonical_unit", "not a valid UCUM unit");
     def.required_annotation = text_of(a, "required_annotation", p, file, path, false);
     if (const json* mm = member(a, "molar_mass_g_per_mol")) {
-      if (mm->is_number() && mm->get<double>() > 0) def.molar_mass_g_per_mol = mm->get<double>();
-      else p.add(file, path + ".molar_mass_g_per_mol", "expected a positive number");
+      if (mm->is_number() && mm->get<double>() > 0)
+        def.molar_mass_g_per_mol = mm->get<double>();
+      else
+        p.add(file, path + ".molar_mass_g_per_mol", "expected a positive number");
     }
     const json* range = member(a, "plausible");
     if (!range || !range->is_array() || range->size() != 2 || !(*range)[0].is_number() ||
@@ -231,16 +241,19 @@ void load_analytes(const json& doc, Knowledge& k, Problems& p) {
       for (const auto& code : def.loinc) k.codes.loinc_to_analyte[code] = *analyte;
     }
     if (const json* finding = member(a, "finding")) {
-      if (finding->is_string()) k.codes.quantity_findings[finding->get<std::string>()] = *analyte;
-      else p.add(file, path + ".finding", "expected a string");
+      if (finding->is_string())
+        k.codes.quantity_findings[finding->get<std::string>()] = *analyte;
+      else
+        p.add(file, path + ".finding", "expected a string");
     }
     seen[static_cast<std::size_t>(*analyte)] = true;
     k.codes.analytes[static_cast<std::size_t>(*analyte)] = std::move(def);
   }
   for (std::size_t i = 0; i < seen.size(); ++i)
     if (!seen[i])
-      p.add(file, "analytes", "no entry for '" +
-                                   std::string(model::analyte_name(static_cast<model::Analyte>(i))) + "'");
+      p.add(file, "analytes",
+            "no entry for '" + std::string(model::analyte_name(static_cast<model::Analyte>(i))) +
+                "'");
 }
 
 void load_codes(const json& doc, Knowledge& k, Problems& p) {
@@ -272,7 +285,8 @@ void load_codes(const json& doc, Knowledge& k, Problems& p) {
     const json& d = (*dx)[i];
     auto id = text_of(d, "id", p, file, path);
     if (const json* c = member(d, "codes"))
-      for (const auto& code : strings_of(*c, p, file, path + ".codes")) k.codes.diagnosis_codes[code] = id;
+      for (const auto& code : strings_of(*c, p, file, path + ".codes"))
+        k.codes.diagnosis_codes[code] = id;
     if (const json* s = member(d, "synonyms"))
       for (const auto& syn : strings_of(*s, p, file, path + ".synonyms"))
         k.codes.diagnosis_synonyms.emplace_back(syn, id);
@@ -296,11 +310,14 @@ void load_drugs(const json& doc, Knowledge& k, Problems& p) {
     const json& d = (*list)[i];
     Drug drug;
     drug.id = text_of(d, "id", p, file, path);
-    if (const json* c = member(d, "classes")) drug.classes = strings_of(*c, p, file, path + ".classes");
+    if (const json* c = member(d, "classes"))
+      drug.classes = strings_of(*c, p, file, path + ".classes");
     if (const json* r = member(d, "rxnorm"))
-      for (const auto& code : strings_of(*r, p, file, path + ".rxnorm")) k.codes.rxnorm_to_drug[code] = drug.id;
+      for (const auto& code : strings_of(*r, p, file, path + ".rxnorm"))
+        k.codes.rxnorm_to_drug[code] = drug.id;
     if (const json* n = member(d, "names"))
-      for (const auto& name : strings_of(*n, p, file, path + ".names")) k.codes.drug_names.emplace_back(name, drug.id);
+      for (const auto& name : strings_of(*n, p, file, path + ".names"))
+        k.codes.drug_names.emplace_back(name, drug.id);
     k.drugs[drug.id] = std::move(drug);
   }
   const json* inter = member(doc, "interactions");
@@ -348,7 +365,8 @@ void load_limits(const json& doc, Knowledge& k, Problems& p) {
     lim.to_days = to->get<int>();
     const std::string& unit = k.codes.analyte(*analyte).canonical_unit;
     if (const json* lo = member(l, "low")) lim.low = quantity_of(*lo, unit, p, file, path + ".low");
-    if (const json* hi = member(l, "high")) lim.high = quantity_of(*hi, unit, p, file, path + ".high");
+    if (const json* hi = member(l, "high"))
+      lim.high = quantity_of(*hi, unit, p, file, path + ".high");
     lim.source = text_of(l, "source", p, file, path);
     k.limits.push_back(lim);
   }
@@ -384,7 +402,8 @@ void load_profile(const json& doc, const std::string& file, const json& rules_do
     std::string path = "rules[" + std::to_string(i) + "]";
     const json& r = (*rules)[i];
     Rule rule = parse_rule(r, "rules.json", path, p);
-    if (!ids.insert(rule.id).second) p.add("rules.json", path + ".id", "duplicate rule id " + rule.id);
+    if (!ids.insert(rule.id).second)
+      p.add("rules.json", path + ".id", "duplicate rule id " + rule.id);
     json params = member(r, "params") ? r["params"] : json::object();
     if (!params.is_object()) {
       p.add("rules.json", path + ".params", "expected an object");
@@ -392,10 +411,12 @@ void load_profile(const json& doc, const std::string& file, const json& rules_do
     }
     if (overrides && overrides->is_object()) {
       if (const json* o = member(*overrides, rule.id.c_str())) {
-        if (!o->is_object()) p.add(file, "overrides." + rule.id, "expected an object");
+        if (!o->is_object())
+          p.add(file, "overrides." + rule.id, "expected an object");
         else
           for (const auto& [name, value] : o->items()) {
-            if (!params.contains(name)) p.add(file, "overrides." + rule.id + "." + name, "no such parameter");
+            if (!params.contains(name))
+              p.add(file, "overrides." + rule.id + "." + name, "no such parameter");
             params[name] = value;
           }
       }
@@ -407,7 +428,8 @@ void load_profile(const json& doc, const std::string& file, const json& rules_do
     for (const auto& [id, _] : overrides->items())
       if (!ids.count(id)) p.add(file, "overrides." + id, "no such rule");
   for (const ParamSpec& spec : specs)
-    if (!ids.count(spec.rule)) p.add("rules.json", "rules", "rule " + spec.rule + " (required by the engine) is missing");
+    if (!ids.count(spec.rule))
+      p.add("rules.json", "rules", "rule " + spec.rule + " (required by the engine) is missing");
   k.profiles[profile.id] = std::move(profile);
 }
 
@@ -417,7 +439,8 @@ void cross_check(Knowledge& k, Problems& p) {
   for (auto& [id, profile] : k.profiles) {
     for (const Rule& r : profile.rules) {
       for (const auto& s : r.sources)
-        if (!source_ids.count(s)) p.add("rules.json", r.id + ".sources", "unknown source '" + s + "'");
+        if (!source_ids.count(s))
+          p.add("rules.json", r.id + ".sources", "unknown source '" + s + "'");
       profile.by_id[r.id] = &r;
     }
   }
@@ -426,8 +449,10 @@ void cross_check(Knowledge& k, Problems& p) {
     if (any && !any->has_rule(alert.rule))
       p.add("alerts.json", code + ".rule", "unknown rule '" + alert.rule + "'");
   for (const auto& x : k.interactions) {
-    if (any && !any->has_rule(x.rule)) p.add("drugs.json", "interactions." + x.rule, "unknown rule");
-    if (!k.alerts.count(x.alert)) p.add("drugs.json", "interactions." + x.rule + ".alert", "unknown alert '" + x.alert + "'");
+    if (any && !any->has_rule(x.rule))
+      p.add("drugs.json", "interactions." + x.rule, "unknown rule");
+    if (!k.alerts.count(x.alert))
+      p.add("drugs.json", "interactions." + x.rule + ".alert", "unknown alert '" + x.alert + "'");
   }
 }
 
@@ -469,8 +494,8 @@ Result<Knowledge> load_dir(const std::string& dir, const std::vector<ParamSpec>&
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return Error{dir, "not a folder"};
   FileSet files;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (!it->is_regular_file() || it->path().extension() != ".json") continue;
     std::ifstream in(it->path(), std::ios::binary);
     std::ostringstream buf;

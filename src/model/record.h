@@ -51,9 +51,9 @@ struct Diagnosis {
 // A coded clinical fact from the `finding` code system (booleans and coded values; the
 // quantity findings lesion-largest-diameter and gestational-age-at-birth are LabResults).
 struct Finding {
-  std::string code;                 // "active-bleeding", "lesion-site", ...
-  std::optional<bool> flag;         // valueBoolean
-  std::string value_code;           // valueCodeableConcept code, e.g. "site-retroperitoneal"
+  std::string code;          // "active-bleeding", "lesion-site", ...
+  std::optional<bool> flag;  // valueBoolean
+  std::string value_code;    // valueCodeableConcept code, e.g. "site-retroperitoneal"
   Instant time{};
   SourceRef source;
 };
@@ -61,7 +61,7 @@ struct Finding {
 enum class ProcedureStatus : std::uint8_t { planned, done };
 
 struct ProcedureEvent {
-  std::string code;        // "platelet-transfusion", "surgical-resection", ...
+  std::string code;  // "platelet-transfusion", "surgical-resection", ...
   ProcedureStatus status = ProcedureStatus::done;
   std::optional<Instant> start;
   std::optional<Instant> end;
@@ -70,20 +70,27 @@ struct ProcedureEvent {
 };
 
 enum class MedicationSource : std::uint8_t { request, statement, administration };
-enum class MedicationStatus : std::uint8_t { active, completed, stopped, on_hold, planned, unknown };
+enum class MedicationStatus : std::uint8_t {
+  active,
+  completed,
+  stopped,
+  on_hold,
+  planned,
+  unknown
+};
 
 // One medication record. Requests and statements describe a course (start..end);
 // an administration is one given dose (start == end == time given).
 struct MedicationCourse {
-  std::string drug;                // knowledge drug id ("sirolimus", "fluconazole", ...)
+  std::string drug;  // knowledge drug id ("sirolimus", "fluconazole", ...)
   bool matched_by_text = false;
   MedicationSource source_kind = MedicationSource::statement;
   MedicationStatus status = MedicationStatus::unknown;
   std::optional<Instant> start;
-  std::optional<Instant> end;      // set only when the course is closed
-  std::optional<Milligrams> dose;  // per administration
+  std::optional<Instant> end;        // set only when the course is closed
+  std::optional<Milligrams> dose;    // per administration
   std::optional<double> interval_h;  // from timing.repeat (period / frequency), in hours
-  std::string route;               // route code or text, lowercase ("oral", "intravenous")
+  std::string route;                 // route code or text, lowercase ("oral", "intravenous")
   SourceRef source;
 };
 

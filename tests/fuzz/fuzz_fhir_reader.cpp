@@ -1,8 +1,8 @@
 // libFuzzer target: any bytes through the FHIR reader must give a record or problems, never
 // a crash, hang, leak or undefined behaviour. Half of the inputs are read with a patient id
 // chosen, so the multi-patient paths are exercised too.
-#include <cstddef>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 

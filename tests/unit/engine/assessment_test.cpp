@@ -51,7 +51,8 @@ TEST(KMP_1, DefinitionScreenConsumptiveResearch) {
 
 TEST(KMP_1, CoagulationStudiesNeeded) {
   EXPECT_TRUE(has_alert(Builder().dx("khe").platelets(70).eval(), "coagulation_studies_needed"));
-  EXPECT_FALSE(has_alert(Builder().dx("khe").platelets(70).fibrinogen(2).eval(), "coagulation_studies_needed"));
+  EXPECT_FALSE(has_alert(Builder().dx("khe").platelets(70).fibrinogen(2).eval(),
+                         "coagulation_studies_needed"));
 }
 
 TEST(KMP_2, HalfOpenBands) {
@@ -74,7 +75,13 @@ TEST(CMP_1, UndecidableBoundLeavesCriterionNull) {
   auto r = Builder().dx("khe").lab(Analyte::platelets, 50, 2, Comparator::gt).eval();
   EXPECT_EQ(r.kmp_status, KmpStatus::indeterminate);
   // D-dimer "> 2000" ng/mL DDU with an upper limit of 215 is above twice it.
-  auto d = Builder().dx("khe").platelets(80).fibrinogen(2).lab(Analyte::ddimer_ddu, 2000, 2, Comparator::gt).ref_high(215).eval();
+  auto d = Builder()
+               .dx("khe")
+               .platelets(80)
+               .fibrinogen(2)
+               .lab(Analyte::ddimer_ddu, 2000, 2, Comparator::gt)
+               .ref_high(215)
+               .eval();
   EXPECT_EQ(d.coagulopathy, std::optional<bool>(true));
 }
 
@@ -82,9 +89,21 @@ TEST(KMP_3, FibrinogenOrDdimerCriterion) {
   auto fib = Builder().dx("khe").platelets(70).fibrinogen(1.4).eval();
   EXPECT_EQ(fib.coagulopathy, std::optional<bool>(true));
   EXPECT_EQ(fib.severe_hypofibrinogenemia, std::optional<bool>(false));
-  auto dd = Builder().dx("khe").platelets(70).fibrinogen(2).lab(Analyte::ddimer_feu, 1.1).ref_high(0.5).eval();
+  auto dd = Builder()
+                .dx("khe")
+                .platelets(70)
+                .fibrinogen(2)
+                .lab(Analyte::ddimer_feu, 1.1)
+                .ref_high(0.5)
+                .eval();
   EXPECT_EQ(dd.coagulopathy, std::optional<bool>(true));
-  auto none = Builder().dx("khe").platelets(70).fibrinogen(2).lab(Analyte::ddimer_feu, 0.9).ref_high(0.5).eval();
+  auto none = Builder()
+                  .dx("khe")
+                  .platelets(70)
+                  .fibrinogen(2)
+                  .lab(Analyte::ddimer_feu, 0.9)
+                  .ref_high(0.5)
+                  .eval();
   EXPECT_EQ(none.coagulopathy, std::optional<bool>(false));
   auto partial = Builder().dx("khe").platelets(70).fibrinogen(2).eval();
   EXPECT_FALSE(partial.coagulopathy.has_value());
@@ -95,18 +114,32 @@ TEST(KMP_3, FibrinogenOrDdimerCriterion) {
 TEST(KMP_3, CoagulopathyMayReflectInfection) {
   auto r = Builder().dx("khe").platelets(70).fibrinogen(1.2).flag("infection").eval();
   EXPECT_TRUE(has_alert(r, "coagulopathy_may_reflect_infection"));
-  auto fever = Builder().dx("khe").platelets(70).fibrinogen(1.2).lab(Analyte::temperature, 38.2).eval();
+  auto fever =
+      Builder().dx("khe").platelets(70).fibrinogen(1.2).lab(Analyte::temperature, 38.2).eval();
   EXPECT_TRUE(has_alert(fever, "coagulopathy_may_reflect_infection"));
-  EXPECT_FALSE(has_alert(Builder().dx("khe").platelets(70).fibrinogen(1.2).eval(), "coagulopathy_may_reflect_infection"));
+  EXPECT_FALSE(has_alert(Builder().dx("khe").platelets(70).fibrinogen(1.2).eval(),
+                         "coagulopathy_may_reflect_infection"));
 }
 
 TEST(REF_1, DdimerWithoutAnyRangeIsNullAndFlagged) {
   // A 4-month-old: no knowledge default for D-dimer under 6 months, no lab range.
-  auto r = Builder().age_days(120).dx("khe").platelets(70).fibrinogen(2).lab(Analyte::ddimer_feu, 5).eval();
+  auto r = Builder()
+               .age_days(120)
+               .dx("khe")
+               .platelets(70)
+               .fibrinogen(2)
+               .lab(Analyte::ddimer_feu, 5)
+               .eval();
   EXPECT_FALSE(r.coagulopathy.has_value());
   EXPECT_TRUE(has_alert(r, "reference_range_missing"));
   // An older child gets the age-banded default.
-  auto older = Builder().age_days(400).dx("khe").platelets(70).fibrinogen(2).lab(Analyte::ddimer_feu, 5).eval();
+  auto older = Builder()
+                   .age_days(400)
+                   .dx("khe")
+                   .platelets(70)
+                   .fibrinogen(2)
+                   .lab(Analyte::ddimer_feu, 5)
+                   .eval();
   EXPECT_EQ(older.coagulopathy, std::optional<bool>(true));
 }
 
@@ -118,7 +151,13 @@ TEST(KMP_4, AnemiaAgeBandedAndSevere) {
   EXPECT_EQ(severe.severe_anemia, std::optional<bool>(true));
   auto normal = Builder().age_days(120).dx("khe").platelets(70).lab(Analyte::hemoglobin, 11).eval();
   EXPECT_EQ(normal.anemia, std::optional<bool>(false));
-  auto lab_range = Builder().age_days(120).dx("khe").platelets(70).lab(Analyte::hemoglobin, 11).ref_low(11.5).eval();
+  auto lab_range = Builder()
+                       .age_days(120)
+                       .dx("khe")
+                       .platelets(70)
+                       .lab(Analyte::hemoglobin, 11)
+                       .ref_low(11.5)
+                       .eval();
   EXPECT_EQ(lab_range.anemia, std::optional<bool>(true));
 }
 
@@ -128,12 +167,19 @@ TEST(TIME_1, LaterValuesAreIgnored) {
 }
 
 TEST(TIME_1, StalePlateletsInAcuteKmp) {
-  EXPECT_TRUE(has_alert(Builder().dx("khe").platelets(40, 60).eval(), "platelets_stale_for_acute_kmp"));
-  EXPECT_FALSE(has_alert(Builder().dx("khe").platelets(40, 20).eval(), "platelets_stale_for_acute_kmp"));
+  EXPECT_TRUE(
+      has_alert(Builder().dx("khe").platelets(40, 60).eval(), "platelets_stale_for_acute_kmp"));
+  EXPECT_FALSE(
+      has_alert(Builder().dx("khe").platelets(40, 20).eval(), "platelets_stale_for_acute_kmp"));
 }
 
 TEST(TIME_1, LatestAcuteRecordDecides) {
-  auto cancelled = Builder().dx("khe").platelets(60).flag("active-bleeding", true, 30).flag("active-bleeding", false, 5).eval();
+  auto cancelled = Builder()
+                       .dx("khe")
+                       .platelets(60)
+                       .flag("active-bleeding", true, 30)
+                       .flag("active-bleeding", false, 5)
+                       .eval();
   EXPECT_FALSE(has_reason(cancelled, "URG-1a: active bleeding"));
   auto old = Builder().dx("khe").platelets(60).flag("active-bleeding", true, 50).eval();
   EXPECT_FALSE(has_reason(old, "URG-1a: active bleeding"));
@@ -143,50 +189,90 @@ TEST(TIME_1, LatestAcuteRecordDecides) {
 
 TEST(CONF_1, ConfoundedCountNeverImprovesStatus) {
   // 40 before a platelet transfusion, 140 after: the 140 cannot make KMP absent.
-  auto r = Builder().dx("khe").platelets(40, 72).procedure("platelet-transfusion", 48, "indication-active-bleeding")
-               .platelets(140, 24).eval();
+  auto r = Builder()
+               .dx("khe")
+               .platelets(40, 72)
+               .procedure("platelet-transfusion", 48, "indication-active-bleeding")
+               .platelets(140, 24)
+               .eval();
   EXPECT_EQ(r.kmp_status, KmpStatus::present);
   EXPECT_EQ(r.platelets->value, 40);
 }
 
 TEST(CONF_1, AllFreshConfoundedUsesPreTransfusionValueAndAlerts) {
-  auto r = Builder().dx("khe").platelets(25, 10 * 24).procedure("platelet-transfusion", 5 * 24, "indication-active-bleeding")
-               .platelets(120, 2 * 24).eval();
+  auto r = Builder()
+               .dx("khe")
+               .platelets(25, 10 * 24)
+               .procedure("platelet-transfusion", 5 * 24, "indication-active-bleeding")
+               .platelets(120, 2 * 24)
+               .eval();
   EXPECT_TRUE(has_alert(r, "platelets_confounded_by_transfusion"));
   EXPECT_EQ(r.kmp_status, KmpStatus::present);
   EXPECT_EQ(r.platelets->value, 25);
   // Pre-transfusion value older than 30 days: indeterminate.
-  auto old = Builder().dx("khe").platelets(25, 40 * 24).procedure("platelet-transfusion", 5 * 24, "indication-active-bleeding")
-                 .platelets(120, 2 * 24).eval();
+  auto old = Builder()
+                 .dx("khe")
+                 .platelets(25, 40 * 24)
+                 .procedure("platelet-transfusion", 5 * 24, "indication-active-bleeding")
+                 .platelets(120, 2 * 24)
+                 .eval();
   EXPECT_EQ(old.kmp_status, KmpStatus::indeterminate);
 }
 
 TEST(CONF_1, LaterLowerConfoundedValueShowsWorsening) {
-  auto r = Builder().dx("khe").platelets(60, 72).procedure("platelet-transfusion", 48, "indication-active-bleeding")
-               .platelets(20, 24).eval();
+  auto r = Builder()
+               .dx("khe")
+               .platelets(60, 72)
+               .procedure("platelet-transfusion", 48, "indication-active-bleeding")
+               .platelets(20, 24)
+               .eval();
   EXPECT_EQ(r.platelets->value, 20);
   EXPECT_EQ(*r.kmp_severity, Band::severe);
 }
 
 TEST(CONF_1, FibrinogenAfterCryoprecipitate) {
-  auto r = Builder().dx("khe").platelets(60).fibrinogen(0.8, 100).procedure("cryoprecipitate-transfusion", 50, "indication-active-bleeding")
-               .fibrinogen(1.8, 24).eval();
+  auto r = Builder()
+               .dx("khe")
+               .platelets(60)
+               .fibrinogen(0.8, 100)
+               .procedure("cryoprecipitate-transfusion", 50, "indication-active-bleeding")
+               .fibrinogen(1.8, 24)
+               .eval();
   EXPECT_EQ(r.coagulopathy, std::optional<bool>(true));  // 0.8 used, the 1.8 is confounded
   EXPECT_FALSE(has_alert(r, "fibrinogen_confounded_by_transfusion"));  // a clean fresh value exists
-  auto all = Builder().dx("khe").platelets(60).fibrinogen(0.8, 10 * 24).procedure("cryoprecipitate-transfusion", 50, "indication-active-bleeding")
-                 .fibrinogen(1.8, 24).eval();
+  auto all = Builder()
+                 .dx("khe")
+                 .platelets(60)
+                 .fibrinogen(0.8, 10 * 24)
+                 .procedure("cryoprecipitate-transfusion", 50, "indication-active-bleeding")
+                 .fibrinogen(1.8, 24)
+                 .eval();
   EXPECT_TRUE(has_alert(all, "fibrinogen_confounded_by_transfusion"));
   EXPECT_EQ(all.severe_hypofibrinogenemia, std::optional<bool>(true));  // the pre-transfusion 0.8
 }
 
 TEST(AGE_1, CorrectedAgeForPretermInfant) {
   // 50 days old, born at 30 weeks: corrected age 50 - 70 = -20 days -> sirolimus halved.
-  auto r = Builder().age_days(50).lab(Analyte::gestational_age, 30, 50 * 24).dx("khe").platelets(20).fibrinogen(2).body(3.5, 50).eval();
+  auto r = Builder()
+               .age_days(50)
+               .lab(Analyte::gestational_age, 30, 50 * 24)
+               .dx("khe")
+               .platelets(20)
+               .fibrinogen(2)
+               .body(3.5, 50)
+               .eval();
   EXPECT_EQ(*r.corrected_age_days, -20);
   const auto* d = find_dose(r, "sirolimus");
   ASSERT_NE(d, nullptr);
   EXPECT_TRUE(d->halved);
-  auto term = Builder().age_days(50).lab(Analyte::gestational_age, 39, 50 * 24).dx("khe").platelets(20).fibrinogen(2).body(3.5, 50).eval();
+  auto term = Builder()
+                  .age_days(50)
+                  .lab(Analyte::gestational_age, 39, 50 * 24)
+                  .dx("khe")
+                  .platelets(20)
+                  .fibrinogen(2)
+                  .body(3.5, 50)
+                  .eval();
   EXPECT_EQ(*term.corrected_age_days, 50);
   EXPECT_FALSE(find_dose(term, "sirolimus")->halved);
 }
@@ -231,30 +317,43 @@ TEST(DX_2, ProvisionalDiagnosisWithKmpNeedsTissue) {
 }
 
 TEST(DX_2, NeonateExcludeNeonatalCauses) {
-  EXPECT_TRUE(has_alert(Builder().age_days(10).dx("khe").platelets(40).eval(), "exclude_neonatal_causes"));
-  EXPECT_FALSE(has_alert(Builder().age_days(40).dx("khe").platelets(40).eval(), "exclude_neonatal_causes"));
+  EXPECT_TRUE(
+      has_alert(Builder().age_days(10).dx("khe").platelets(40).eval(), "exclude_neonatal_causes"));
+  EXPECT_FALSE(
+      has_alert(Builder().age_days(40).dx("khe").platelets(40).eval(), "exclude_neonatal_causes"));
 }
 
 TEST(DX_3, FullyFormedAtBirthWithoutConfirmedDiagnosis) {
-  EXPECT_TRUE(has_alert(Builder().dx("vascular-tumor-unspecified", model::Certainty::suspected).platelets(150)
-                            .flag("lesion-fully-formed-at-birth", true, 24 * 30).eval(),
+  EXPECT_TRUE(has_alert(Builder()
+                            .dx("vascular-tumor-unspecified", model::Certainty::suspected)
+                            .platelets(150)
+                            .flag("lesion-fully-formed-at-birth", true, 24 * 30)
+                            .eval(),
                         "consider_congenital_hemangioma"));
-  EXPECT_FALSE(has_alert(Builder().dx("khe").platelets(150).flag("lesion-fully-formed-at-birth", true, 24 * 30).eval(),
-                         "consider_congenital_hemangioma"));
+  EXPECT_FALSE(has_alert(
+      Builder().dx("khe").platelets(150).flag("lesion-fully-formed-at-birth", true, 24 * 30).eval(),
+      "consider_congenital_hemangioma"));
 }
 
 TEST(RISK_1, HighRiskFeatures) {
-  auto deep = Builder().dx("khe").platelets(150).coded("lesion-site", "site-retroperitoneal", 24 * 20).eval();
+  auto deep = Builder()
+                  .dx("khe")
+                  .platelets(150)
+                  .coded("lesion-site", "site-retroperitoneal", 24 * 20)
+                  .eval();
   EXPECT_TRUE(deep.high_risk);
-  auto superficial = Builder().dx("khe").platelets(150).coded("lesion-site", "site-cutaneous").eval();
+  auto superficial =
+      Builder().dx("khe").platelets(150).coded("lesion-site", "site-cutaneous").eval();
   EXPECT_FALSE(superficial.high_risk);
   auto big = Builder().dx("khe").platelets(150).lab(Analyte::lesion_diameter, 8.5).eval();
   EXPECT_TRUE(big.high_risk);
-  auto risk_finding = std::find_if(big.findings.begin(), big.findings.end(),
-                                   [](const engine::Finding& f) { return f.why.rule_id == "RISK-1"; });
+  auto risk_finding =
+      std::find_if(big.findings.begin(), big.findings.end(),
+                   [](const engine::Finding& f) { return f.why.rule_id == "RISK-1"; });
   ASSERT_NE(risk_finding, big.findings.end());
   EXPECT_EQ(risk_finding->why.evidence_tag, "SECONDARY");  // > 8 cm rests on a secondary source
-  EXPECT_FALSE(Builder().dx("khe").platelets(150).lab(Analyte::lesion_diameter, 8).eval().high_risk);
+  EXPECT_FALSE(
+      Builder().dx("khe").platelets(150).lab(Analyte::lesion_diameter, 8).eval().high_risk);
   EXPECT_TRUE(Builder().dx("khe").platelets(150).flag("lesion-multifocal").eval().high_risk);
   auto face = Builder().dx("khe").platelets(150).coded("lesion-site", "site-cervicofacial").eval();
   EXPECT_TRUE(has_alert(face, "assess_airway"));
@@ -263,7 +362,11 @@ TEST(RISK_1, HighRiskFeatures) {
 TEST(URG_1, EmergentBranches) {
   EXPECT_TRUE(has_reason(Builder().dx("khe").platelets(20).fibrinogen(0.8).eval(), "URG-1b"));
   EXPECT_FALSE(has_reason(Builder().dx("khe").platelets(35).fibrinogen(0.8).eval(), "URG-1b"));
-  auto comp = Builder().dx("khe").platelets(150).coded("vital-structure-compression", "compress-airway").eval();
+  auto comp = Builder()
+                  .dx("khe")
+                  .platelets(150)
+                  .coded("vital-structure-compression", "compress-airway")
+                  .eval();
   EXPECT_EQ(comp.urgency, Urgency::emergent);
   EXPECT_TRUE(has_reason(comp, "URG-1c"));
   auto hf = Builder().dx("khe").platelets(150).flag("heart-failure").eval();
@@ -278,7 +381,8 @@ TEST(URG_1, UrgentAndRoutine) {
   auto lm = Builder().dx("lymphatic-malformation").platelets(45).eval();
   EXPECT_EQ(lm.urgency, Urgency::urgent);
   EXPECT_TRUE(has_alert(lm, "profound_thrombocytopenia_reassess_diagnosis"));
-  EXPECT_FALSE(has_alert(Builder().dx("khe").platelets(45).eval(), "profound_thrombocytopenia_reassess_diagnosis"));
+  EXPECT_FALSE(has_alert(Builder().dx("khe").platelets(45).eval(),
+                         "profound_thrombocytopenia_reassess_diagnosis"));
   EXPECT_EQ(Builder().dx("khe").platelets(150).fibrinogen(0.9).eval().urgency, Urgency::urgent);
   auto indet = Builder().dx("khe").fibrinogen(1.0).eval();
   EXPECT_EQ(indet.kmp_status, KmpStatus::indeterminate);

@@ -35,7 +35,10 @@ class Builder {
     rec_.patient.birth_date = date_of(as_of_) - std::chrono::days(d);
     return *this;
   }
-  Builder& female() { rec_.patient.gender = model::Gender::female; return *this; }
+  Builder& female() {
+    rec_.patient.gender = model::Gender::female;
+    return *this;
+  }
   Builder& dx(const std::string& code, model::Certainty c = model::Certainty::confirmed) {
     model::Diagnosis d;
     d.code = code;
@@ -50,14 +53,26 @@ class Builder {
     l.analyte = a;
     l.value = {v, cmp};
     l.time = as_of_ - Seconds(static_cast<std::int64_t>(hours_ago * 3600));
-    l.source = {"Observation/" + std::string(model::analyte_name(a)) + std::to_string(rec_.labs.size()), "valueQuantity"};
+    l.source = {
+        "Observation/" + std::string(model::analyte_name(a)) + std::to_string(rec_.labs.size()),
+        "valueQuantity"};
     rec_.labs.push_back(l);
     return *this;
   }
-  Builder& ref_high(double v) { rec_.labs.back().ref_high = model::Measured{v}; return *this; }
-  Builder& ref_low(double v) { rec_.labs.back().ref_low = model::Measured{v}; return *this; }
-  Builder& platelets(double v, double hours_ago = 2) { return lab(model::Analyte::platelets, v, hours_ago); }
-  Builder& fibrinogen(double v, double hours_ago = 2) { return lab(model::Analyte::fibrinogen, v, hours_ago); }
+  Builder& ref_high(double v) {
+    rec_.labs.back().ref_high = model::Measured{v};
+    return *this;
+  }
+  Builder& ref_low(double v) {
+    rec_.labs.back().ref_low = model::Measured{v};
+    return *this;
+  }
+  Builder& platelets(double v, double hours_ago = 2) {
+    return lab(model::Analyte::platelets, v, hours_ago);
+  }
+  Builder& fibrinogen(double v, double hours_ago = 2) {
+    return lab(model::Analyte::fibrinogen, v, hours_ago);
+  }
   Builder& body(double kg, double cm, double hours_ago = 24) {
     lab(model::Analyte::weight, kg, hours_ago);
     return lab(model::Analyte::height, cm, hours_ago);
@@ -85,14 +100,16 @@ class Builder {
     model::ProcedureEvent p;
     p.code = code;
     p.status = s;
-    if (s == model::ProcedureStatus::done) p.start = as_of_ - Seconds(static_cast<std::int64_t>(hours_ago * 3600));
+    if (s == model::ProcedureStatus::done)
+      p.start = as_of_ - Seconds(static_cast<std::int64_t>(hours_ago * 3600));
     p.indication = indication;
     p.source = {"Procedure/" + code, "code"};
     rec_.procedures.push_back(p);
     return *this;
   }
   // A medication course that started `days_ago` days before as-of, open unless ended.
-  Builder& med(const std::string& drug, double days_ago, std::optional<double> dose_mg = std::nullopt,
+  Builder& med(const std::string& drug, double days_ago,
+               std::optional<double> dose_mg = std::nullopt,
                std::optional<double> interval_h = std::nullopt) {
     model::MedicationCourse m;
     m.drug = drug;
@@ -117,14 +134,22 @@ class Builder {
     return *this;
   }
   Builder& issue(const std::string& code) {
-    rec_.issues.push_back({code, model::IssueSeverity::warning, {"Observation/x", "valueQuantity.unit"}, "unit is ambiguous"});
+    rec_.issues.push_back({code,
+                           model::IssueSeverity::warning,
+                           {"Observation/x", "valueQuantity.unit"},
+                           "unit is ambiguous"});
     return *this;
   }
 
   // A typical KHE infant with severe KMP, for tests that vary one thing.
   static Builder khe_kmp(double plt = 20) {
     Builder b;
-    b.dx("khe").platelets(plt).fibrinogen(2.0).lab(model::Analyte::ddimer_feu, 0.3).ref_high(0.5).body(6, 62);
+    b.dx("khe")
+        .platelets(plt)
+        .fibrinogen(2.0)
+        .lab(model::Analyte::ddimer_feu, 0.3)
+        .ref_high(0.5)
+        .body(6, 62);
     return b;
   }
 
@@ -142,7 +167,8 @@ class Builder {
 };
 
 inline bool has_alert(const engine::Report& r, const std::string& code) {
-  return std::any_of(r.alerts.begin(), r.alerts.end(), [&](const engine::Alert& a) { return a.code == code; });
+  return std::any_of(r.alerts.begin(), r.alerts.end(),
+                     [&](const engine::Alert& a) { return a.code == code; });
 }
 
 inline const engine::Alert* find_alert(const engine::Report& r, const std::string& code) {

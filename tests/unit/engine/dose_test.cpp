@@ -60,7 +60,10 @@ TEST(DOSE_SIR_3, HalvedUnderOneMonthCorrected) {
   EXPECT_NEAR(d->calculated.value, 0.4 * mosteller(3.5, 50), 1e-12);
   EXPECT_TRUE(has_alert(r, "sirolimus_neonatal_dose_halved"));
   EXPECT_FALSE(find_alert(r, "sirolimus_neonatal_dose_halved")->details.empty());
-  EXPECT_FALSE(find_dose(Builder().age_days(40).dx("khe").platelets(20).fibrinogen(2).body(3.5, 50).eval(), "sirolimus")->halved);
+  EXPECT_FALSE(
+      find_dose(Builder().age_days(40).dx("khe").platelets(20).fibrinogen(2).body(3.5, 50).eval(),
+                "sirolimus")
+          ->halved);
 }
 
 TEST(DOSE_RND_1, RoundsDownUnderSixMonthsAndNeverUpMoreThan5Percent) {
@@ -93,12 +96,15 @@ TEST(DOSE_VCR_1, WeightBasedUpTo10KgBsaAbove) {
   ASSERT_NE(v, nullptr);
   EXPECT_NEAR(v->calculated.value, 0.3, 1e-12);
   EXPECT_EQ(v->interval_h, 168);
-  auto big = Builder().age_days(2000).dx("khe").platelets(20).fibrinogen(2).body(20, 110).eval("consensus-2013");
+  auto big = Builder().age_days(2000).dx("khe").platelets(20).fibrinogen(2).body(20, 110).eval(
+      "consensus-2013");
   EXPECT_NEAR(find_dose(big, "vincristine")->calculated.value, 1.5 * mosteller(20, 110), 1e-12);
-  auto huge = Builder().age_days(6000).dx("khe").platelets(20).fibrinogen(2).body(80, 180).eval("consensus-2013");
+  auto huge = Builder().age_days(6000).dx("khe").platelets(20).fibrinogen(2).body(80, 180).eval(
+      "consensus-2013");
   EXPECT_EQ(find_dose(huge, "vincristine")->dose.value, 2.0);
   EXPECT_TRUE(has_alert(small, "vincristine_iv_only"));
-  EXPECT_NE(find_alert(small, "vincristine_iv_only")->message.find("intravenous use only"), std::string::npos);
+  EXPECT_NE(find_alert(small, "vincristine_iv_only")->message.find("intravenous use only"),
+            std::string::npos);
 }
 
 TEST(DOSE_VCR_1, IntervalTooShort) {
@@ -121,24 +127,29 @@ TEST(BODY_1, MissingWeightOrHeightNeverGuessed) {
 }
 
 TEST(BODY_1, StaleWeightByAgeBand) {
-  auto stale = Builder().age_days(60).dx("khe").platelets(20).fibrinogen(2).body(4.5, 55, 8 * 24).eval();
+  auto stale =
+      Builder().age_days(60).dx("khe").platelets(20).fibrinogen(2).body(4.5, 55, 8 * 24).eval();
   EXPECT_TRUE(has_alert(stale, "weight_stale"));
   EXPECT_NE(find_dose(stale, "sirolimus"), nullptr);  // still computed
-  auto fine = Builder().age_days(400).dx("khe").platelets(20).fibrinogen(2).body(9, 75, 20 * 24).eval();
+  auto fine =
+      Builder().age_days(400).dx("khe").platelets(20).fibrinogen(2).body(9, 75, 20 * 24).eval();
   EXPECT_FALSE(has_alert(fine, "weight_stale"));
 }
 
 TEST(BODY_1, WeightChangeOver10PercentInAWeek) {
-  auto r = Builder::khe_kmp(20).lab(Analyte::weight, 5.0, 5 * 24).lab(Analyte::weight, 5.8, 2).eval();
+  auto r =
+      Builder::khe_kmp(20).lab(Analyte::weight, 5.0, 5 * 24).lab(Analyte::weight, 5.8, 2).eval();
   EXPECT_TRUE(has_alert(r, "weight_change_check_oedema_or_lesion"));
-  auto small = Builder::khe_kmp(20).lab(Analyte::weight, 5.5, 5 * 24).lab(Analyte::weight, 5.8, 2).eval();
+  auto small =
+      Builder::khe_kmp(20).lab(Analyte::weight, 5.5, 5 * 24).lab(Analyte::weight, 5.8, 2).eval();
   EXPECT_FALSE(has_alert(small, "weight_change_check_oedema_or_lesion"));
 }
 
 TEST(TAPER_1, StressDoseAfterLongCourse) {
   auto r = Builder::khe_kmp(150).med("prednisolone", 60, 12, 24).ended(20).flag("infection").eval();
   EXPECT_TRUE(has_alert(r, "consider_stress_dose_steroid"));
-  auto short_course = Builder::khe_kmp(150).med("prednisolone", 30, 12, 24).ended(20).flag("infection").eval();
+  auto short_course =
+      Builder::khe_kmp(150).med("prednisolone", 30, 12, 24).ended(20).flag("infection").eval();
   EXPECT_FALSE(has_alert(short_course, "consider_stress_dose_steroid"));
 }
 
@@ -150,12 +161,14 @@ TEST(DoseProperties, WithinRoundingAndNeverAboveCap) {
     for (double kg = 0.5; kg <= 120; kg *= 1.37) {
       for (double cm = 30; cm <= 200; cm += 17) {
         for (const char* profile : {"default", "consensus-2013"}) {
-          auto r = Builder().age_days(age).dx("khe").platelets(20).fibrinogen(2).body(kg, cm).eval(profile);
+          auto r = Builder().age_days(age).dx("khe").platelets(20).fibrinogen(2).body(kg, cm).eval(
+              profile);
           ASSERT_FALSE(r.doses.empty());
           for (const auto& d : r.doses) {
-            SCOPED_TRACE(d.drug + " kg=" + std::to_string(kg) + " cm=" + std::to_string(cm) + " age=" + std::to_string(age));
+            SCOPED_TRACE(d.drug + " kg=" + std::to_string(kg) + " cm=" + std::to_string(cm) +
+                         " age=" + std::to_string(age));
             double bsa = mosteller(kg, cm);
-            double formula = d.drug == "sirolimus"     ? 0.8 * bsa * (age < 30 ? 0.5 : 1.0)
+            double formula = d.drug == "sirolimus"      ? 0.8 * bsa * (age < 30 ? 0.5 : 1.0)
                              : d.drug == "prednisolone" ? 2 * kg
                              : kg <= 10                 ? 0.05 * kg
                                                         : 1.5 * bsa;

@@ -25,7 +25,11 @@ TEST(Engine, DeterministicForSameInput) {
 }
 
 TEST(Engine, EveryAlertAndFindingCarriesRuleAndSource) {
-  auto r = Builder::khe_kmp(20).med("voriconazole", 2).flag("infection").procedure("platelet-transfusion", 30).eval();
+  auto r = Builder::khe_kmp(20)
+               .med("voriconazole", 2)
+               .flag("infection")
+               .procedure("platelet-transfusion", 30)
+               .eval();
   for (const auto& a : r.alerts) {
     EXPECT_FALSE(a.why.rule_id.empty()) << a.code;
     EXPECT_FALSE(a.why.sources.empty()) << a.code;
@@ -45,7 +49,8 @@ TEST(Engine, ProvenanceNamesVersionsAndProfile) {
 // in this folder, so a rule cannot be added without a test.
 TEST(Coverage, EveryRuleIdHasATest) {
   std::string all;
-  for (const auto& entry : std::filesystem::directory_iterator(KHE_SOURCE_DIR "/tests/unit/engine")) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(KHE_SOURCE_DIR "/tests/unit/engine")) {
     std::ifstream in(entry.path());
     std::stringstream s;
     s << in.rdbuf();

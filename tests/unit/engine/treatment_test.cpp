@@ -19,10 +19,25 @@ TEST(TX_1, SevereOrModerateKmpGetsCombination) {
 }
 
 TEST(TX_1, MildKmpWithCoagulopathyOrBleedingOrHighRisk) {
-  EXPECT_EQ(*Builder().dx("khe").platelets(70).fibrinogen(1.3).body(6, 62).eval().regimen, Regimen::sirolimus_prednisolone);
-  EXPECT_EQ(*Builder().dx("khe").platelets(70).fibrinogen(2).flag("active-bleeding").body(6, 62).eval().regimen,
+  EXPECT_EQ(*Builder().dx("khe").platelets(70).fibrinogen(1.3).body(6, 62).eval().regimen,
             Regimen::sirolimus_prednisolone);
-  EXPECT_EQ(*Builder().dx("khe").platelets(70).fibrinogen(2).flag("lesion-multifocal").body(6, 62).eval().regimen,
+  EXPECT_EQ(*Builder()
+                 .dx("khe")
+                 .platelets(70)
+                 .fibrinogen(2)
+                 .flag("active-bleeding")
+                 .body(6, 62)
+                 .eval()
+                 .regimen,
+            Regimen::sirolimus_prednisolone);
+  EXPECT_EQ(*Builder()
+                 .dx("khe")
+                 .platelets(70)
+                 .fibrinogen(2)
+                 .flag("lesion-multifocal")
+                 .body(6, 62)
+                 .eval()
+                 .regimen,
             Regimen::sirolimus_prednisolone);
 }
 
@@ -35,7 +50,12 @@ TEST(TX_1m, MildKmpWithoutReasonsGetsSirolimus) {
 }
 
 TEST(TX_2, NoKmpButProgressiveGetsSirolimus) {
-  auto r = Builder().dx("khe").platelets(300).coded("lesion-growth", "growth-progressive").body(12, 85).eval();
+  auto r = Builder()
+               .dx("khe")
+               .platelets(300)
+               .coded("lesion-growth", "growth-progressive")
+               .body(12, 85)
+               .eval();
   EXPECT_EQ(*r.regimen, Regimen::sirolimus);
   EXPECT_EQ(r.regimen_why->rule_id, "TX-2");
   auto sympt = Builder().dx("khe").platelets(300).flag("lesion-symptomatic").body(12, 85).eval();
@@ -53,8 +73,10 @@ TEST(TX_3, NoKmpNoReasonIsObservation) {
 }
 
 TEST(TX_5, RegimenForOtherStatuses) {
-  EXPECT_EQ(*Builder().dx("vascular-tumor-unspecified").platelets(60).eval().regimen, Regimen::specialist_evaluation);
-  EXPECT_EQ(*Builder().dx("vascular-tumor-unspecified").platelets(160).eval().regimen, Regimen::specialist_evaluation);
+  EXPECT_EQ(*Builder().dx("vascular-tumor-unspecified").platelets(60).eval().regimen,
+            Regimen::specialist_evaluation);
+  EXPECT_EQ(*Builder().dx("vascular-tumor-unspecified").platelets(160).eval().regimen,
+            Regimen::specialist_evaluation);
   EXPECT_EQ(*Builder().dx("nich").platelets(60).eval().regimen, Regimen::reassess_diagnosis);
   EXPECT_FALSE(Builder().dx("khe").eval().regimen);
 }
@@ -83,9 +105,9 @@ Builder refractory_child() {
   Builder b;
   b.dx("khe").body(6, 62).fibrinogen(2.0);
   b.med("sirolimus", 35, 0.25, 12).med("prednisolone", 35, 12, 24);
-  b.platelets(20, 36 * 24);     // baseline before therapy start
-  b.platelets(30, 14 * 24);     // 14 days before the latest
-  b.platelets(35, 2);           // latest: < 1.5 x 30
+  b.platelets(20, 36 * 24);  // baseline before therapy start
+  b.platelets(30, 14 * 24);  // 14 days before the latest
+  b.platelets(35, 2);        // latest: < 1.5 x 30
   b.lab(Analyte::sirolimus_level, 9, 12 * 24).lab(Analyte::sirolimus_level, 10, 3 * 24);
   return b;
 }
@@ -106,7 +128,11 @@ TEST(TX_4, NotRefractoryWhenCountRose) {
 
 TEST(TX_4, NotRefractoryWithoutTroughsInTarget) {
   Builder b;
-  b.dx("khe").body(6, 62).fibrinogen(2.0).med("sirolimus", 35, 0.25, 12).med("prednisolone", 35, 12, 24);
+  b.dx("khe")
+      .body(6, 62)
+      .fibrinogen(2.0)
+      .med("sirolimus", 35, 0.25, 12)
+      .med("prednisolone", 35, 12, 24);
   b.platelets(20, 36 * 24).platelets(30, 14 * 24).platelets(35, 2);
   b.lab(Analyte::sirolimus_level, 4, 12 * 24).lab(Analyte::sirolimus_level, 10, 3 * 24);
   EXPECT_EQ(*b.eval().regimen, Regimen::sirolimus_prednisolone);
@@ -114,26 +140,46 @@ TEST(TX_4, NotRefractoryWithoutTroughsInTarget) {
 
 TEST(TARGET_1, TroughsOutsideKmpRangeDoNotCount) {
   Builder b;
-  b.dx("khe").body(6, 62).fibrinogen(2.0).med("sirolimus", 35, 0.25, 12).med("prednisolone", 35, 12, 24);
+  b.dx("khe")
+      .body(6, 62)
+      .fibrinogen(2.0)
+      .med("sirolimus", 35, 0.25, 12)
+      .med("prednisolone", 35, 12, 24);
   b.platelets(20, 36 * 24).platelets(30, 14 * 24).platelets(35, 2);
-  b.lab(Analyte::sirolimus_level, 16, 12 * 24).lab(Analyte::sirolimus_level, 7.5, 3 * 24);  // 15 is the top, 8 the floor
+  b.lab(Analyte::sirolimus_level, 16, 12 * 24)
+      .lab(Analyte::sirolimus_level, 7.5, 3 * 24);  // 15 is the top, 8 the floor
   EXPECT_NE(*b.eval().regimen, Regimen::add_vincristine);
 }
 
 TEST(TX_4b, EarlyEscalationWhenStillEmergentAfterDay7) {
   Builder b;
-  b.dx("khe").body(6, 62).med("sirolimus", 10, 0.25, 12).platelets(15, 11 * 24).platelets(15, 2).fibrinogen(0.7);
+  b.dx("khe")
+      .body(6, 62)
+      .med("sirolimus", 10, 0.25, 12)
+      .platelets(15, 11 * 24)
+      .platelets(15, 2)
+      .fibrinogen(0.7);
   auto r = b.eval();
   EXPECT_EQ(r.urgency, engine::Urgency::emergent);
   EXPECT_TRUE(has_alert(r, "early_escalation_review"));
   Builder early;
-  early.dx("khe").body(6, 62).med("sirolimus", 5, 0.25, 12).platelets(15, 6 * 24).platelets(15, 2).fibrinogen(0.7);
+  early.dx("khe")
+      .body(6, 62)
+      .med("sirolimus", 5, 0.25, 12)
+      .platelets(15, 6 * 24)
+      .platelets(15, 2)
+      .fibrinogen(0.7);
   EXPECT_FALSE(has_alert(early.eval(), "early_escalation_review"));
 }
 
 TEST(TX_4b, RepeatedTransfusionsForBleeding) {
   Builder b;
-  b.dx("khe").body(6, 62).med("sirolimus", 12, 0.25, 12).platelets(45, 13 * 24).platelets(45, 2).fibrinogen(2);
+  b.dx("khe")
+      .body(6, 62)
+      .med("sirolimus", 12, 0.25, 12)
+      .platelets(45, 13 * 24)
+      .platelets(45, 2)
+      .fibrinogen(2);
   b.procedure("platelet-transfusion", 5 * 24, "indication-active-bleeding")
       .procedure("cryoprecipitate-transfusion", 2 * 24, "indication-active-bleeding");
   EXPECT_TRUE(has_alert(b.eval(), "early_escalation_review"));
@@ -146,8 +192,8 @@ TEST(TX_8, ContinueSirolimusWhenKmpResolved) {
   EXPECT_EQ(r.kmp_status, KmpStatus::absent);
   EXPECT_EQ(*r.regimen, Regimen::sirolimus);
   EXPECT_EQ(r.regimen_why->rule_id, "TX-8");
-  EXPECT_TRUE(r.doses.empty());             // already given: no start dose
-  ASSERT_EQ(r.current_doses.size(), 1u);   // the current dose is shown
+  EXPECT_TRUE(r.doses.empty());           // already given: no start dose
+  ASSERT_EQ(r.current_doses.size(), 1u);  // the current dose is shown
   EXPECT_EQ(r.current_doses[0].dose.value, 0.25);
 }
 
@@ -157,7 +203,11 @@ TEST(TX_8, CorticosteroidTaperDue) {
   b.platelets(30, 41 * 24).platelets(120, 20 * 24).platelets(150, 2);
   EXPECT_TRUE(has_alert(b.eval(), "corticosteroid_taper_due"));
   Builder stopped;
-  stopped.dx("khe").body(6, 62).med("sirolimus", 40, 0.25, 12).med("prednisolone", 40, 12, 24).ended(10);
+  stopped.dx("khe")
+      .body(6, 62)
+      .med("sirolimus", 40, 0.25, 12)
+      .med("prednisolone", 40, 12, 24)
+      .ended(10);
   stopped.platelets(30, 41 * 24).platelets(120, 20 * 24).platelets(150, 2);
   EXPECT_FALSE(has_alert(stopped.eval(), "corticosteroid_taper_due"));
 }
@@ -166,23 +216,27 @@ TEST(TX_6, MonotherapiesNotRecommendedInKmp) {
   auto r = Builder::khe_kmp(40).med("propranolol", 5, 3, 8).med("aspirin", 5, 30, 24).eval();
   EXPECT_TRUE(has_alert(r, "propranolol_monotherapy_not_recommended"));
   EXPECT_TRUE(has_alert(r, "aspirin_monotherapy_not_recommended"));
-  auto with_sirolimus = Builder::khe_kmp(40).med("propranolol", 5, 3, 8).med("sirolimus", 5, 0.2, 12).eval();
+  auto with_sirolimus =
+      Builder::khe_kmp(40).med("propranolol", 5, 3, 8).med("sirolimus", 5, 0.2, 12).eval();
   EXPECT_FALSE(has_alert(with_sirolimus, "propranolol_monotherapy_not_recommended"));
   auto ifn = Builder::khe_kmp(40).med("interferon_alfa", 3).eval();
   EXPECT_TRUE(has_alert(ifn, "interferon_under_1y_not_recommended"));
   auto ctx = Builder::khe_kmp(40).eval();
-  EXPECT_TRUE(std::any_of(ctx.context.begin(), ctx.context.end(),
-                          [](const std::string& s) { return s.find("10-27%") != std::string::npos; }));
+  EXPECT_TRUE(std::any_of(ctx.context.begin(), ctx.context.end(), [](const std::string& s) {
+    return s.find("10-27%") != std::string::npos;
+  }));
 }
 
 TEST(RESP_1, TherapyStartAndDurableWeek4) {
   Builder b;
   b.dx("khe").body(5, 58).med("sirolimus", 38, 0.2, 12);
-  for (auto [value, day] : std::vector<std::pair<double, int>>{{20, 0}, {45, 7}, {95, 14}, {130, 21}, {160, 28}, {170, 35}})
+  for (auto [value, day] : std::vector<std::pair<double, int>>{
+           {20, 0}, {45, 7}, {95, 14}, {130, 21}, {160, 28}, {170, 35}})
     b.platelets(value, (38 - day) * 24.0 - 1);
   auto r = b.eval();
   ASSERT_TRUE(r.response);
-  EXPECT_EQ(format_date(*r.response->therapy_start), format_date(date_of(b.as_of()) - std::chrono::days(38)));
+  EXPECT_EQ(format_date(*r.response->therapy_start),
+            format_date(date_of(b.as_of()) - std::chrono::days(38)));
   EXPECT_EQ(r.response->platelet_response, std::optional<bool>(true));
   EXPECT_EQ(r.response->days_to_platelet_response, std::optional<int>(21));
   EXPECT_EQ(r.response->durable_platelet_response_week4, std::optional<bool>(true));
@@ -193,7 +247,8 @@ TEST(RESP_1, TherapyStartAndDurableWeek4) {
 TEST(RESP_1, DipBelowThresholdBeforeWeek4IsNotDurable) {
   Builder b;
   b.dx("khe").body(5, 58).med("sirolimus", 38, 0.2, 12);
-  for (auto [value, day] : std::vector<std::pair<double, int>>{{20, 0}, {130, 14}, {90, 21}, {160, 28}})
+  for (auto [value, day] :
+       std::vector<std::pair<double, int>>{{20, 0}, {130, 14}, {90, 21}, {160, 28}})
     b.platelets(value, (38 - day) * 24.0 - 1);
   EXPECT_EQ(b.eval().response->durable_platelet_response_week4, std::optional<bool>(false));
 }
@@ -202,7 +257,8 @@ TEST(RESP_1, NullBeforeTherapyAndRelapseAfterResolution) {
   EXPECT_FALSE(Builder::khe_kmp(20).eval().response);
   Builder b;
   b.dx("khe").body(5, 58).med("sirolimus", 60, 0.2, 12);
-  for (auto [value, day] : std::vector<std::pair<double, int>>{{20, 0}, {130, 20}, {150, 30}, {80, 59}})
+  for (auto [value, day] :
+       std::vector<std::pair<double, int>>{{20, 0}, {130, 20}, {150, 30}, {80, 59}})
     b.platelets(value, (60 - day) * 24.0 - 1);
   auto r = b.eval();
   EXPECT_TRUE(r.response->relapse);

@@ -15,10 +15,12 @@ std::string verification(const std::string& code) {
   return R"("verificationStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-ver-status","code":")" +
          code + R"("}]})";
 }
-const std::string kKheCode = R"("code":{"coding":[{"system":"http://khe-cds.org/fhir/CodeSystem/diagnosis","code":"khe"}]})";
+const std::string kKheCode =
+    R"("code":{"coding":[{"system":"http://khe-cds.org/fhir/CodeSystem/diagnosis","code":"khe"}]})";
 
 TEST(Conditions, CodedWithEvidenceAndDate) {
-  model::Record r = read_ok(bundle({condition(kKheCode + "," + verification("confirmed") +
+  model::Record r = read_ok(bundle({condition(
+      kKheCode + "," + verification("confirmed") +
       R"(,"recordedDate":"2026-07-01","evidence":[{"code":[{"coding":[{"system":"http://khe-cds.org/fhir/CodeSystem/finding","code":"basis-histology"},{"system":"http://khe-cds.org/fhir/CodeSystem/finding","code":"basis-imaging"}]}]}])")}));
   ASSERT_EQ(r.diagnoses.size(), 1u);
   const model::Diagnosis& d = r.diagnoses[0];
@@ -40,7 +42,8 @@ TEST(Conditions, FreeTextSynonymIsAFallback) {
   EXPECT_EQ(r.diagnoses[0].source.path, "entry[1].resource.code.text");
   EXPECT_EQ(r.diagnoses[0].recorded, at("2026-06-01"));
   // "hemangioma" alone must not match inside "hemangioendothelioma"; whole phrases only.
-  model::Record no = read_ok(bundle({condition(R"("code":{"text":"hemangioendothelioma-like lesion"})")}));
+  model::Record no =
+      read_ok(bundle({condition(R"("code":{"text":"hemangioendothelioma-like lesion"})")}));
   EXPECT_TRUE(no.diagnoses.empty());
 }
 
@@ -48,9 +51,12 @@ TEST(Conditions, VerificationStatus) {
   struct Case {
     const char* status;
     std::optional<model::Certainty> expected;
-  } cases[] = {{"confirmed", model::Certainty::confirmed},   {"provisional", model::Certainty::suspected},
-               {"unconfirmed", model::Certainty::suspected}, {"differential", model::Certainty::suspected},
-               {"refuted", std::nullopt},                    {"entered-in-error", std::nullopt}};
+  } cases[] = {{"confirmed", model::Certainty::confirmed},
+               {"provisional", model::Certainty::suspected},
+               {"unconfirmed", model::Certainty::suspected},
+               {"differential", model::Certainty::suspected},
+               {"refuted", std::nullopt},
+               {"entered-in-error", std::nullopt}};
   for (const Case& c : cases) {
     model::Record r = read_ok(bundle({condition(kKheCode + "," + verification(c.status))}));
     if (c.expected) {
@@ -71,14 +77,18 @@ TEST(Conditions, VerificationStatus) {
 
 std::string procedure(const std::string& code, const std::string& members) {
   return R"({"resourceType":"Procedure","id":"pr1",)" + kSubject +
-         R"(,"code":{"coding":[{"system":"http://khe-cds.org/fhir/CodeSystem/procedure","code":")" + code + R"("}]},)" +
-         members + "}";
+         R"(,"code":{"coding":[{"system":"http://khe-cds.org/fhir/CodeSystem/procedure","code":")" +
+         code + R"("}]},)" + members + "}";
 }
 
 TEST(Procedures, StatusDatesAndIndication) {
   model::Record r = read_ok(bundle({
-      procedure("platelet-transfusion", R"("status":"completed","performedDateTime":"2026-08-01T10:00:00Z","reasonCode":[{"coding":[{"system":"http://khe-cds.org/fhir/CodeSystem/procedure","code":"indication-active-bleeding"}]}])"),
-      procedure("biopsy", R"("status":"preparation","performedPeriod":{"start":"2026-08-12","end":"2026-08-12T12:00:00Z"})"),
+      procedure(
+          "platelet-transfusion",
+          R"("status":"completed","performedDateTime":"2026-08-01T10:00:00Z","reasonCode":[{"coding":[{"system":"http://khe-cds.org/fhir/CodeSystem/procedure","code":"indication-active-bleeding"}]}])"),
+      procedure(
+          "biopsy",
+          R"("status":"preparation","performedPeriod":{"start":"2026-08-12","end":"2026-08-12T12:00:00Z"})"),
       procedure("embolization", R"("status":"not-done")"),
       procedure("surgical-resection", R"("status":"entered-in-error")"),
       procedure("cryoprecipitate-transfusion", R"("status":"on-hold")"),
@@ -99,13 +109,15 @@ TEST(Procedures, StatusDatesAndIndication) {
 }
 
 std::string med(const std::string& type, const std::string& members, const std::string& id = "m1") {
-  return R"({"resourceType":")" + type + R"(","id":")" + id + R"(",)" + kSubject + "," + members + "}";
+  return R"({"resourceType":")" + type + R"(","id":")" + id + R"(",)" + kSubject + "," + members +
+         "}";
 }
 const std::string kSirolimus =
     R"("medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"35302"}]})";
 
 TEST(Medications, RequestWithBoundsDoseTimingRoute) {
-  model::Record r = read_ok(bundle({med("MedicationRequest", kSirolimus + R"(,"status":"active","authoredOn":"2026-04-30",
+  model::Record r = read_ok(
+      bundle({med("MedicationRequest", kSirolimus + R"(,"status":"active","authoredOn":"2026-04-30",
       "dosageInstruction":[{"timing":{"repeat":{"boundsPeriod":{"start":"2026-05-01","end":"2026-08-01"},"frequency":2,"period":1,"periodUnit":"d"}},
       "route":{"coding":[{"system":"http://snomed.info/sct","code":"26643006","display":"Oral route"}]},
       "doseAndRate":[{"doseQuantity":{"value":400,"system":"http://unitsofmeasure.org","code":"ug"}}]}])")}));
@@ -124,7 +136,9 @@ TEST(Medications, RequestWithBoundsDoseTimingRoute) {
 }
 
 TEST(Medications, RequestWithoutBoundsStartsWhenAuthored) {
-  model::Record r = read_ok(bundle({med("MedicationRequest", kSirolimus + R"(,"status":"draft","authoredOn":"2026-04-30T10:00:00Z")")}));
+  model::Record r = read_ok(
+      bundle({med("MedicationRequest",
+                  kSirolimus + R"(,"status":"draft","authoredOn":"2026-04-30T10:00:00Z")")}));
   ASSERT_EQ(r.medications.size(), 1u);
   EXPECT_EQ(r.medications[0].status, model::MedicationStatus::planned);
   EXPECT_EQ(r.medications[0].start, at("2026-04-30T10:00:00Z"));
@@ -132,7 +146,8 @@ TEST(Medications, RequestWithoutBoundsStartsWhenAuthored) {
 }
 
 TEST(Medications, AdministrationIsOneDose) {
-  model::Record r = read_ok(bundle({med("MedicationAdministration",
+  model::Record r = read_ok(bundle({med(
+      "MedicationAdministration",
       R"("medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"11202"}]},"status":"completed","effectiveDateTime":"2026-08-02T08:00:00Z","dosage":{"dose":{"value":0.5,"system":"http://unitsofmeasure.org","code":"mg"},"route":{"text":" IV "}})")}));
   ASSERT_EQ(r.medications.size(), 1u);
   const model::MedicationCourse& m = r.medications[0];
@@ -146,11 +161,20 @@ TEST(Medications, AdministrationIsOneDose) {
 
 TEST(Medications, DrugByText) {
   model::Record r = read_ok(bundle({
-      med("MedicationStatement", R"("medicationCodeableConcept":{"text":"Rapamune 1 mg/mL oral solution"},"status":"active","effectiveDateTime":"2026-05-01")", "t1"),
-      med("MedicationStatement", R"("medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"197454","display":"Fluconazole 50 MG Oral Tablet"}]},"status":"on-hold")", "t2"),
-      med("MedicationStatement", R"("medicationCodeableConcept":{"text":"sirolimus and prednisolone"},"status":"active")", "t3"),
-      med("MedicationStatement", R"("medicationCodeableConcept":{"text":"methylprednisolone"},"status":"stopped","effectivePeriod":{"start":"2026-05-01","end":"2026-05-03"})", "t4"),
-      med("MedicationStatement", R"("medicationCodeableConcept":{"text":"paracetamol"},"status":"active")", "t5"),
+      med("MedicationStatement",
+          R"("medicationCodeableConcept":{"text":"Rapamune 1 mg/mL oral solution"},"status":"active","effectiveDateTime":"2026-05-01")",
+          "t1"),
+      med("MedicationStatement",
+          R"("medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"197454","display":"Fluconazole 50 MG Oral Tablet"}]},"status":"on-hold")",
+          "t2"),
+      med("MedicationStatement",
+          R"("medicationCodeableConcept":{"text":"sirolimus and prednisolone"},"status":"active")",
+          "t3"),
+      med("MedicationStatement",
+          R"("medicationCodeableConcept":{"text":"methylprednisolone"},"status":"stopped","effectivePeriod":{"start":"2026-05-01","end":"2026-05-03"})",
+          "t4"),
+      med("MedicationStatement",
+          R"("medicationCodeableConcept":{"text":"paracetamol"},"status":"active")", "t5"),
   }));
   ASSERT_EQ(r.medications.size(), 3u) << all_issues(r);
   EXPECT_EQ(r.medications[0].drug, "sirolimus");
@@ -170,7 +194,8 @@ TEST(Medications, DrugByText) {
 
 TEST(Medications, IgnoredStatuses) {
   for (const char* status : {"entered-in-error", "cancelled", "not-taken", "not-done"}) {
-    model::Record r = read_ok(bundle({med("MedicationStatement", kSirolimus + R"(,"status":")" + status + "\"")}));
+    model::Record r = read_ok(
+        bundle({med("MedicationStatement", kSirolimus + R"(,"status":")" + status + "\"")}));
     EXPECT_TRUE(r.medications.empty()) << status;
     ASSERT_NE(find_issue(r, "status_ignored"), nullptr) << status;
     EXPECT_EQ(find_issue(r, "status_ignored")->source.path, "entry[1].resource.status");
@@ -179,9 +204,18 @@ TEST(Medications, IgnoredStatuses) {
 
 TEST(Medications, UnreadableDoseAndTimingAreLeftEmpty) {
   model::Record r = read_ok(bundle({
-      med("MedicationStatement", kSirolimus + R"(,"status":"active","dosage":[{"doseAndRate":[{"doseQuantity":{"value":2,"system":"http://unitsofmeasure.org","code":"mL"}}],"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"mo"}}}])", "d1"),
-      med("MedicationStatement", kSirolimus + R"(,"status":"active","dosage":[{"doseAndRate":[{"doseQuantity":{"value":"0.5","system":"http://unitsofmeasure.org","code":"mg"}}],"timing":{"repeat":{"frequency":0,"period":12,"periodUnit":"h"}}}])", "d2"),
-      med("MedicationStatement", kSirolimus + R"(,"status":"active","dosage":[{"doseAndRate":[{"doseQuantity":{"value":-1,"system":"http://unitsofmeasure.org","code":"mg"}}],"timing":{"repeat":{"period":8,"periodUnit":"h"}}}])", "d3"),
+      med("MedicationStatement",
+          kSirolimus +
+              R"(,"status":"active","dosage":[{"doseAndRate":[{"doseQuantity":{"value":2,"system":"http://unitsofmeasure.org","code":"mL"}}],"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"mo"}}}])",
+          "d1"),
+      med("MedicationStatement",
+          kSirolimus +
+              R"(,"status":"active","dosage":[{"doseAndRate":[{"doseQuantity":{"value":"0.5","system":"http://unitsofmeasure.org","code":"mg"}}],"timing":{"repeat":{"frequency":0,"period":12,"periodUnit":"h"}}}])",
+          "d2"),
+      med("MedicationStatement",
+          kSirolimus +
+              R"(,"status":"active","dosage":[{"doseAndRate":[{"doseQuantity":{"value":-1,"system":"http://unitsofmeasure.org","code":"mg"}}],"timing":{"repeat":{"period":8,"periodUnit":"h"}}}])",
+          "d3"),
   }));
   ASSERT_EQ(r.medications.size(), 3u);
   for (const auto& m : r.medications) EXPECT_FALSE(m.dose.has_value());
@@ -202,7 +236,9 @@ TEST(Medications, UnreadableDoseAndTimingAreLeftEmpty) {
 }
 
 TEST(Medications, MedicationReferenceIsReported) {
-  model::Record r = read_ok(bundle({med("MedicationRequest", R"("medicationReference":{"reference":"Medication/x"},"status":"active")")}));
+  model::Record r = read_ok(
+      bundle({med("MedicationRequest",
+                  R"("medicationReference":{"reference":"Medication/x"},"status":"active")")}));
   EXPECT_TRUE(r.medications.empty());
   EXPECT_NE(find_issue(r, "medication_unresolved"), nullptr);
 }

@@ -21,7 +21,8 @@ inline knowledge::Codes make_test_codes() {
   c.product_base = "http://khe-cds.org/fhir/CodeSystem/";
   c.analytes.resize(model::kAnalyteCount);
 
-  auto add = [&](Analyte a, const char* unit, double lo, double hi, std::initializer_list<const char*> loinc,
+  auto add = [&](Analyte a, const char* unit, double lo, double hi,
+                 std::initializer_list<const char*> loinc,
                  std::optional<double> molar = std::nullopt, const char* annotation = "") {
     knowledge::AnalyteDef& d = c.analytes[static_cast<std::size_t>(a)];
     d.analyte = a;
@@ -67,9 +68,9 @@ inline knowledge::Codes make_test_codes() {
   for (const char* alias : {"10^9/L", "x10^9/L", "x10E9/L"}) c.unit_text_aliases[alias] = "10*9/L";
   c.unit_text_aliases["K/uL"] = "10*3/uL";
 
-  for (const char* dx : {"khe", "tufted-angioma", "infantile-hemangioma", "congenital-hemangioma", "rich", "nich",
-                         "pich", "venous-malformation", "lymphatic-malformation", "arteriovenous-malformation",
-                         "vascular-tumor-unspecified"})
+  for (const char* dx : {"khe", "tufted-angioma", "infantile-hemangioma", "congenital-hemangioma",
+                         "rich", "nich", "pich", "venous-malformation", "lymphatic-malformation",
+                         "arteriovenous-malformation", "vascular-tumor-unspecified"})
     c.diagnosis_codes[c.product_base + "diagnosis|" + dx] = dx;
   c.diagnosis_synonyms = {{"kaposiform hemangioendothelioma", "khe"},
                           {"kaposiform haemangioendothelioma", "khe"},
@@ -78,16 +79,26 @@ inline knowledge::Codes make_test_codes() {
                           {"infantile hemangioma", "infantile-hemangioma"},
                           {"hemangioma", "infantile-hemangioma"}};
 
-  c.rxnorm_to_drug = {{"35302", "sirolimus"},  {"8638", "prednisolone"}, {"6902", "methylprednisolone"},
-                      {"11202", "vincristine"}, {"8787", "propranolol"},  {"1191", "aspirin"},
+  c.rxnorm_to_drug = {{"35302", "sirolimus"},         {"8638", "prednisolone"},
+                      {"6902", "methylprednisolone"}, {"11202", "vincristine"},
+                      {"8787", "propranolol"},        {"1191", "aspirin"},
                       {"4450", "fluconazole"}};
-  c.drug_names = {{"sirolimus", "sirolimus"},   {"rapamune", "sirolimus"},   {"rapamycin", "sirolimus"},
-                  {"prednisolone", "prednisolone"}, {"methylprednisolone", "methylprednisolone"},
-                  {"vincristine", "vincristine"}, {"propranolol", "propranolol"}, {"aspirin", "aspirin"},
+  c.drug_names = {{"sirolimus", "sirolimus"},
+                  {"rapamune", "sirolimus"},
+                  {"rapamycin", "sirolimus"},
+                  {"prednisolone", "prednisolone"},
+                  {"methylprednisolone", "methylprednisolone"},
+                  {"vincristine", "vincristine"},
+                  {"propranolol", "propranolol"},
+                  {"aspirin", "aspirin"},
                   {"fluconazole", "fluconazole"}};
 
-  c.route_codes = {{"http://snomed.info/sct|26643006", "oral"}, {"http://snomed.info/sct|47625008", "intravenous"}};
-  c.route_names = {{"oral", "oral"}, {"po", "oral"}, {"by mouth", "oral"}, {"intravenous", "intravenous"},
+  c.route_codes = {{"http://snomed.info/sct|26643006", "oral"},
+                   {"http://snomed.info/sct|47625008", "intravenous"}};
+  c.route_names = {{"oral", "oral"},
+                   {"po", "oral"},
+                   {"by mouth", "oral"},
+                   {"intravenous", "intravenous"},
                    {"iv", "intravenous"}};
   return c;
 }

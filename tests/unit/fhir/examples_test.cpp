@@ -10,7 +10,8 @@ using model::Analyte;
 
 // No example has anything the reader must refuse or warn about.
 void expect_clean(const model::Record& r) {
-  for (const auto& i : r.issues) EXPECT_NE(i.severity, model::IssueSeverity::warning) << all_issues(r);
+  for (const auto& i : r.issues)
+    EXPECT_NE(i.severity, model::IssueSeverity::warning) << all_issues(r);
 }
 
 TEST(Examples, Ex01SevereKmp) {
@@ -80,7 +81,8 @@ TEST(Examples, Ex02ConvertsPlateletsAndFibrinogen) {
 }
 
 TEST(Examples, Ex03BooleanFindingAndBodyHeight) {
-  model::Record r = read_ok(example("ex03-khe-no-kmp-progressive.json"), options("2026-07-01T12:00:00Z"));
+  model::Record r =
+      read_ok(example("ex03-khe-no-kmp-progressive.json"), options("2026-07-01T12:00:00Z"));
   expect_clean(r);
   auto symptomatic = std::find_if(r.findings.begin(), r.findings.end(),
                                   [](const auto& f) { return f.code == "lesion-symptomatic"; });
@@ -95,7 +97,8 @@ TEST(Examples, Ex03BooleanFindingAndBodyHeight) {
 }
 
 TEST(Examples, Ex04InfantileHemangioma) {
-  model::Record r = read_ok(example("ex04-infantile-hemangioma-thrombocytopenia.json"), options("2026-07-20T12:00:00Z"));
+  model::Record r = read_ok(example("ex04-infantile-hemangioma-thrombocytopenia.json"),
+                            options("2026-07-20T12:00:00Z"));
   expect_clean(r);
   ASSERT_EQ(r.diagnoses.size(), 1u);
   EXPECT_EQ(r.diagnoses[0].code, "infantile-hemangioma");
@@ -104,7 +107,8 @@ TEST(Examples, Ex04InfantileHemangioma) {
 }
 
 TEST(Examples, Ex05ProvisionalIsSuspected) {
-  model::Record r = read_ok(example("ex05-khe-stale-platelets.json"), options("2026-06-30T12:00:00Z"));
+  model::Record r =
+      read_ok(example("ex05-khe-stale-platelets.json"), options("2026-06-30T12:00:00Z"));
   expect_clean(r);
   ASSERT_EQ(r.diagnoses.size(), 1u);
   EXPECT_EQ(r.diagnoses[0].certainty, model::Certainty::suspected);
@@ -113,7 +117,8 @@ TEST(Examples, Ex05ProvisionalIsSuspected) {
 }
 
 TEST(Examples, Ex06MedicationCourses) {
-  model::Record r = read_ok(example("ex06-khe-on-treatment-durable-response.json"), options("2026-06-08T12:00:00Z"));
+  model::Record r = read_ok(example("ex06-khe-on-treatment-durable-response.json"),
+                            options("2026-06-08T12:00:00Z"));
   expect_clean(r);
   ASSERT_EQ(r.medications.size(), 2u);
   const model::MedicationCourse& siro = r.medications[0];
@@ -149,9 +154,10 @@ TEST(Examples, Ex06MedicationCourses) {
 }
 
 TEST(Examples, AllSixHaveNoProblems) {
-  for (const char* name : {"ex01-khe-severe-kmp.json", "ex02-ta-mild-kmp.json", "ex03-khe-no-kmp-progressive.json",
-                           "ex04-infantile-hemangioma-thrombocytopenia.json", "ex05-khe-stale-platelets.json",
-                           "ex06-khe-on-treatment-durable-response.json"}) {
+  for (const char* name :
+       {"ex01-khe-severe-kmp.json", "ex02-ta-mild-kmp.json", "ex03-khe-no-kmp-progressive.json",
+        "ex04-infantile-hemangioma-thrombocytopenia.json", "ex05-khe-stale-platelets.json",
+        "ex06-khe-on-treatment-durable-response.json"}) {
     std::string text = example(name);
     ASSERT_FALSE(text.empty()) << name;
     fhir::ReadOutcome out = read(text);

@@ -45,24 +45,29 @@ inline constexpr const char* kPatient =
     R"({"resourceType":"Patient","id":"p1","gender":"female","birthDate":"2026-01-01"})";
 
 // A collection Bundle: the Patient p1 first (entry[0]), then `resources`.
-inline std::string bundle(const std::vector<std::string>& resources, const std::string& patient = kPatient) {
-  std::string s = R"({"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"urn:uuid:p1","resource":)" +
-                  patient + "}";
+inline std::string bundle(const std::vector<std::string>& resources,
+                          const std::string& patient = kPatient) {
+  std::string s =
+      R"({"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"urn:uuid:p1","resource":)" +
+      patient + "}";
   for (const std::string& r : resources) s += ",{\"resource\":" + r + "}";
   return s + "]}";
 }
 
 // An Observation of Patient/p1 with a LOINC (or other) code and the given value member(s).
-inline std::string observation(const std::string& code, const std::string& value_members, const std::string& id = "o1",
-                               const std::string& extra = R"("effectiveDateTime":"2026-08-01T09:00:00Z")",
-                               const std::string& system = "http://loinc.org") {
+inline std::string observation(
+    const std::string& code, const std::string& value_members, const std::string& id = "o1",
+    const std::string& extra = R"("effectiveDateTime":"2026-08-01T09:00:00Z")",
+    const std::string& system = "http://loinc.org") {
   return R"({"resourceType":"Observation","id":")" + id +
-         R"(","status":"final","subject":{"reference":"Patient/p1"},"code":{"coding":[{"system":")" + system +
-         R"(","code":")" + code + R"("}]},)" + extra + (value_members.empty() ? "" : "," + value_members) + "}";
+         R"(","status":"final","subject":{"reference":"Patient/p1"},"code":{"coding":[{"system":")" +
+         system + R"(","code":")" + code + R"("}]},)" + extra +
+         (value_members.empty() ? "" : "," + value_members) + "}";
 }
 
 inline std::string ucum(const std::string& value, const std::string& code) {
-  return R"("valueQuantity":{"value":)" + value + R"(,"system":"http://unitsofmeasure.org","code":")" + code + R"("})";
+  return R"("valueQuantity":{"value":)" + value +
+         R"(,"system":"http://unitsofmeasure.org","code":")" + code + R"("})";
 }
 
 inline const model::DataIssue* find_issue(const model::Record& r, std::string_view code) {
@@ -86,7 +91,8 @@ inline std::string all_problems(const fhir::ReadOutcome& o) {
 
 inline std::string all_issues(const model::Record& r) {
   std::string s;
-  for (const auto& i : r.issues) s += i.code + " " + i.source.resource + " " + i.source.path + ": " + i.message + "\n";
+  for (const auto& i : r.issues)
+    s += i.code + " " + i.source.resource + " " + i.source.path + ": " + i.message + "\n";
   return s;
 }
 

@@ -23,8 +23,8 @@ const std::string kPlatelets = observation("777-3", ucum("42", "10*9/L"));
 // --- framing ---------------------------------------------------------------------------
 
 TEST(Input, Ndjson) {
-  std::string text = std::string(kPatient) + "\n\n" + observation("777-3", ucum("42", "10*9/L")) + "\r\n" +
-                     observation("718-7", ucum("95", "g/L"), "o2") + "\n";
+  std::string text = std::string(kPatient) + "\n\n" + observation("777-3", ucum("42", "10*9/L")) +
+                     "\r\n" + observation("718-7", ucum("95", "g/L"), "o2") + "\n";
   model::Record r = read_ok(text);
   ASSERT_EQ(r.labs.size(), 2u);
   EXPECT_DOUBLE_EQ(labs_of(r, Analyte::platelets)[0]->value.value, 42);
@@ -34,7 +34,8 @@ TEST(Input, Ndjson) {
 }
 
 TEST(Input, NdjsonBadLinesAreProblemsNamingTheLine) {
-  std::string text = std::string(kPatient) + "\n{\"resourceType\": \"Observation\", oops}\n" + kPlatelets + "\n[1,2]\n";
+  std::string text = std::string(kPatient) + "\n{\"resourceType\": \"Observation\", oops}\n" +
+                     kPlatelets + "\n[1,2]\n";
   fhir::ReadOutcome out = read(text);
   EXPECT_FALSE(out.record.has_value());
   ASSERT_EQ(out.problems.size(), 2u) << all_problems(out);
@@ -45,7 +46,8 @@ TEST(Input, NdjsonBadLinesAreProblemsNamingTheLine) {
 }
 
 TEST(Input, NdjsonPathsAndIssuesNameTheLine) {
-  std::string text = std::string(kPatient) + "\n" + observation("777-3", R"("valueQuantity":{"value":"18","unit":"10*9/L"})");
+  std::string text = std::string(kPatient) + "\n" +
+                     observation("777-3", R"("valueQuantity":{"value":"18","unit":"10*9/L"})");
   model::Record r = read_ok(text);
   const model::DataIssue* i = find_issue(r, "value_rejected");
   ASSERT_NE(i, nullptr) << all_issues(r);
@@ -71,7 +73,8 @@ TEST(Input, MinifiedSingleLineBundleWithTrailingNewline) {
 }
 
 TEST(Input, BomAccepted) {
-  model::Record r = read_ok("\xEF\xBB\xBF" + example("ex01-khe-severe-kmp.json"), options("2026-08-03T12:00:00Z"));
+  model::Record r = read_ok("\xEF\xBB\xBF" + example("ex01-khe-severe-kmp.json"),
+                            options("2026-08-03T12:00:00Z"));
   EXPECT_EQ(labs_of(r, Analyte::platelets).size(), 2u);
   model::Record n = read_ok("\xEF\xBB\xBF" + std::string(kPatient) + "\n" + kPlatelets);
   EXPECT_EQ(n.labs.size(), 1u);
@@ -80,7 +83,8 @@ TEST(Input, BomAccepted) {
 // --- bad input ---------------------------------------------------------------------------
 
 TEST(BadInput, Empty) {
-  for (std::string_view text : {std::string_view(""), std::string_view("  \n\r\n\t"), std::string_view("\xEF\xBB\xBF")}) {
+  for (std::string_view text :
+       {std::string_view(""), std::string_view("  \n\r\n\t"), std::string_view("\xEF\xBB\xBF")}) {
     Error e = only_problem(text);
     EXPECT_EQ(e.where, "input");
     EXPECT_EQ(e.message, "empty input");
@@ -126,7 +130,8 @@ TEST(BadInput, InvalidUtf8) {
   Error e = only_problem(text);
   EXPECT_EQ(e.where, "input");
   EXPECT_THAT(e.message, HasSubstr("UTF-8"));
-  std::string line = std::string(kPatient) + "\n" + observation("777-3", ucum("42", "10*9/L"), "bad\xc3(");
+  std::string line =
+      std::string(kPatient) + "\n" + observation("777-3", ucum("42", "10*9/L"), "bad\xc3(");
   Error l = only_problem(line);
   EXPECT_EQ(l.where, "line 2");
   EXPECT_THAT(l.message, HasSubstr("UTF-8"));
@@ -141,23 +146,27 @@ TEST(BadInput, OverMaxBytesIsRefusedUnparsed) {
 }
 
 TEST(BadInput, FiftyMegabyteBundleIsRead) {
-  std::string text = R"({"resourceType":"Bundle","type":"collection","entry":[{"resource":)" + std::string(kPatient) + "}";
+  std::string text = R"({"resourceType":"Bundle","type":"collection","entry":[{"resource":)" +
+                     std::string(kPatient) + "}";
   std::size_t n = 0;
   while (text.size() < (50u << 20)) {
     text += ",{\"resource\":" +
             observation("777-3", ucum(std::to_string(n % 400), "10*9/L"), "o" + std::to_string(n),
-                        R"("effectiveDateTime":"2026-0)" + std::to_string(1 + n % 7) + "-1" + std::to_string(n % 10) +
-                            R"(T09:00:00Z")") +
+                        R"("effectiveDateTime":"2026-0)" + std::to_string(1 + n % 7) + "-1" +
+                            std::to_string(n % 10) + R"(T09:00:00Z")") +
             "}";
     ++n;
   }
   text += "]}";
   auto t0 = std::chrono::steady_clock::now();
   model::Record r = read_ok(text);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   EXPECT_EQ(r.labs.size(), n);
   EXPECT_TRUE(r.issues.empty()) << all_issues(r).substr(0, 500);
-  EXPECT_TRUE(std::is_sorted(r.labs.begin(), r.labs.end(), [](const auto& a, const auto& b) { return a.time < b.time; }));
+  EXPECT_TRUE(std::is_sorted(r.labs.begin(), r.labs.end(),
+                             [](const auto& a, const auto& b) { return a.time < b.time; }));
   RecordProperty("read_ms", static_cast<int>(ms));
 }
 
@@ -170,20 +179,24 @@ TEST(Patients, NoPatient) {
 }
 
 TEST(Patients, MissingBirthDate) {
-  Error e = only_problem(bundle({kPlatelets}, R"({"resourceType":"Patient","id":"p1","gender":"male"})"));
+  Error e =
+      only_problem(bundle({kPlatelets}, R"({"resourceType":"Patient","id":"p1","gender":"male"})"));
   EXPECT_EQ(e.where, "Patient/p1, entry[0].resource.birthDate");
   EXPECT_THAT(e.message, HasSubstr("no birthDate"));
 }
 
 TEST(Patients, BirthDateNotAString) {
-  Error e = only_problem(bundle({}, R"({"resourceType":"Patient","id":"p1","birthDate":20260101})"));
+  Error e =
+      only_problem(bundle({}, R"({"resourceType":"Patient","id":"p1","birthDate":20260101})"));
   EXPECT_EQ(e.where, "Patient/p1, entry[0].resource.birthDate");
   EXPECT_THAT(e.message, HasSubstr("not a string"));
 }
 
 TEST(Patients, BirthDateNotAFullOrPossibleDate) {
-  for (const char* bad : {"2026-02-30", "2026-05", "2026", "2026-13-01", "26-01-01", "2026-01-01T00:00:00Z"}) {
-    Error e = only_problem(bundle({}, std::string(R"({"resourceType":"Patient","id":"p1","birthDate":")") + bad + "\"}"));
+  for (const char* bad :
+       {"2026-02-30", "2026-05", "2026", "2026-13-01", "26-01-01", "2026-01-01T00:00:00Z"}) {
+    Error e = only_problem(bundle(
+        {}, std::string(R"({"resourceType":"Patient","id":"p1","birthDate":")") + bad + "\"}"));
     EXPECT_EQ(e.where, "Patient/p1, entry[0].resource.birthDate") << bad;
     EXPECT_THAT(e.message, HasSubstr(bad));
     EXPECT_THAT(e.message, HasSubstr("not a full, valid YYYY-MM-DD date"));
@@ -194,7 +207,8 @@ TEST(Patients, BirthAfterAsOf) {
   Error e = only_problem(bundle({}), options("2025-12-31T23:59:59Z"));
   EXPECT_EQ(e.where, "Patient/p1, entry[0].resource.birthDate");
   EXPECT_THAT(e.message, HasSubstr("after the as-of time 2025-12-31T23:59:59Z"));
-  EXPECT_TRUE(read(bundle({}), options("2026-01-01T00:00:00Z")).record.has_value());  // born that day
+  EXPECT_TRUE(
+      read(bundle({}), options("2026-01-01T00:00:00Z")).record.has_value());  // born that day
 }
 
 const std::string kTwoPatients =
@@ -244,21 +258,30 @@ TEST(Patients, PatientIdAbsent) {
 }
 
 TEST(Patients, RepeatedPatientIsOnePatientUnlessItContradictsItself) {
-  std::string same = R"({"resourceType":"Bundle","entry":[{"resource":)" + std::string(kPatient) + R"(},{"resource":)" +
-                     kPatient + R"(},{"resource":)" + kPlatelets + "}]}";
+  std::string same = R"({"resourceType":"Bundle","entry":[{"resource":)" + std::string(kPatient) +
+                     R"(},{"resource":)" + kPatient + R"(},{"resource":)" + kPlatelets + "}]}";
   EXPECT_EQ(read_ok(same).labs.size(), 1u);
-  std::string differ = R"({"resourceType":"Bundle","entry":[{"resource":)" + std::string(kPatient) +
-                       R"(},{"resource":{"resourceType":"Patient","id":"p1","birthDate":"2025-01-01"}}]})";
+  std::string differ =
+      R"({"resourceType":"Bundle","entry":[{"resource":)" + std::string(kPatient) +
+      R"(},{"resource":{"resourceType":"Patient","id":"p1","birthDate":"2025-01-01"}}]})";
   Error e = only_problem(differ);
   EXPECT_EQ(e.where, "Patient/p1");
   EXPECT_THAT(e.message, HasSubstr("different birthDate"));
 }
 
 TEST(Patients, GenderMapped) {
-  EXPECT_EQ(read_ok(bundle({}, R"({"resourceType":"Patient","id":"p1","birthDate":"2026-01-01","gender":"other"})")).patient.gender,
-            model::Gender::other);
-  EXPECT_EQ(read_ok(bundle({}, R"({"resourceType":"Patient","id":"p1","birthDate":"2026-01-01","gender":7})")).patient.gender,
-            model::Gender::unknown);
+  EXPECT_EQ(
+      read_ok(
+          bundle(
+              {},
+              R"({"resourceType":"Patient","id":"p1","birthDate":"2026-01-01","gender":"other"})"))
+          .patient.gender,
+      model::Gender::other);
+  EXPECT_EQ(
+      read_ok(
+          bundle({}, R"({"resourceType":"Patient","id":"p1","birthDate":"2026-01-01","gender":7})"))
+          .patient.gender,
+      model::Gender::unknown);
 }
 
 // --- whose resources ---------------------------------------------------------------------
@@ -272,16 +295,19 @@ std::string with_subject(const std::string& subject_member) {
 TEST(Subjects, ReferenceForms) {
   for (const char* ref : {"Patient/p1", "urn:uuid:p1", "https://ehr.example.org/fhir/Patient/p1",
                           "Patient/p1/_history/3"}) {
-    model::Record r = read_ok(bundle({with_subject(std::string(R"("subject":{"reference":")") + ref + "\"},")}));
+    model::Record r =
+        read_ok(bundle({with_subject(std::string(R"("subject":{"reference":")") + ref + "\"},")}));
     EXPECT_EQ(r.labs.size(), 1u) << ref;
   }
-  model::Record viaPatient = read_ok(bundle({with_subject(R"("patient":{"reference":"Patient/p1"},)")}));
+  model::Record viaPatient =
+      read_ok(bundle({with_subject(R"("patient":{"reference":"Patient/p1"},)")}));
   EXPECT_EQ(viaPatient.labs.size(), 1u);
 }
 
 TEST(Subjects, ReferenceToNoKnownPatientIsNotUsed) {
   for (const char* ref : {"Patient/p11", "https://x.org/fhir/Patient/xp1", "Group/p1"}) {
-    model::Record r = read_ok(bundle({with_subject(std::string(R"("subject":{"reference":")") + ref + "\"},")}));
+    model::Record r =
+        read_ok(bundle({with_subject(std::string(R"("subject":{"reference":")") + ref + "\"},")}));
     EXPECT_TRUE(r.labs.empty()) << ref;
     const model::DataIssue* i = find_issue(r, "subject_unresolved");
     ASSERT_NE(i, nullptr) << ref;
@@ -300,7 +326,8 @@ TEST(Subjects, MissingSubjectWithOnePatientIsAssumed) {
 }
 
 TEST(Subjects, MissingSubjectWithTwoPatientsIsNotUsed) {
-  std::string text = kTwoPatients.substr(0, kTwoPatients.size() - 2) + ",{\"resource\":" + with_subject("") + "}]}";
+  std::string text = kTwoPatients.substr(0, kTwoPatients.size() - 2) +
+                     ",{\"resource\":" + with_subject("") + "}]}";
   fhir::ReadOptions o = options();
   o.patient_id = "p1";
   model::Record r = read_ok(text, o);
@@ -311,7 +338,8 @@ TEST(Subjects, MissingSubjectWithTwoPatientsIsNotUsed) {
 }
 
 TEST(Subjects, UnreadableSubjectIsNotUsed) {
-  for (const char* subject : {R"("subject":"Patient/p1",)", R"("subject":{"display":"Anna"},)", R"("subject":{"reference":5},)"}) {
+  for (const char* subject : {R"("subject":"Patient/p1",)", R"("subject":{"display":"Anna"},)",
+                              R"("subject":{"reference":5},)"}) {
     model::Record r = read_ok(bundle({with_subject(subject)}));
     EXPECT_TRUE(r.labs.empty()) << subject;
     EXPECT_NE(find_issue(r, "subject_unreadable"), nullptr) << subject;
@@ -319,9 +347,10 @@ TEST(Subjects, UnreadableSubjectIsNotUsed) {
 }
 
 TEST(Subjects, MalformedEntriesAreSummed) {
-  std::string text = R"({"resourceType":"Bundle","entry":[{"resource":)" + std::string(kPatient) +
-                     R"(},1,"x",{"resource":[]},{"resource":{"id":"q"}},{"request":{"method":"DELETE"}},{"resource":)" +
-                     kPlatelets + "}]}";
+  std::string text =
+      R"({"resourceType":"Bundle","entry":[{"resource":)" + std::string(kPatient) +
+      R"(},1,"x",{"resource":[]},{"resource":{"id":"q"}},{"request":{"method":"DELETE"}},{"resource":)" +
+      kPlatelets + "}]}";
   model::Record r = read_ok(text);
   EXPECT_EQ(r.labs.size(), 1u);
   const model::DataIssue* i = find_issue(r, "entry_malformed");
@@ -362,7 +391,8 @@ TEST(Subjects, WrongJsonTypesNeverCrash) {
 }
 
 TEST(Subjects, LabelWithoutId) {
-  std::string obs = R"({"resourceType":"Observation","subject":{"reference":"Patient/p1"},"code":{"coding":[{"system":"http://loinc.org","code":"777-3"}]},"effectiveDateTime":"2026-08-01","valueQuantity":{"value":"5"}})";
+  std::string obs =
+      R"({"resourceType":"Observation","subject":{"reference":"Patient/p1"},"code":{"coding":[{"system":"http://loinc.org","code":"777-3"}]},"effectiveDateTime":"2026-08-01","valueQuantity":{"value":"5"}})";
   model::Record r = read_ok(bundle({obs}));
   const model::DataIssue* i = find_issue(r, "value_rejected");
   ASSERT_NE(i, nullptr);

@@ -21,13 +21,16 @@ void expect_refused(const model::Record& r, std::string_view code, std::string_v
 }
 
 TEST(Values, NumberSentAsStringIsRejected) {
-  model::Record r = one(observation("777-3", R"("valueQuantity":{"value":"18","system":"http://unitsofmeasure.org","code":"10*9/L"})"));
+  model::Record r = one(observation(
+      "777-3",
+      R"("valueQuantity":{"value":"18","system":"http://unitsofmeasure.org","code":"10*9/L"})"));
   expect_refused(r, "value_rejected", "entry[1].resource.valueQuantity.value");
   EXPECT_THAT(find_issue(r, "value_rejected")->message, HasSubstr("\"18\", not a JSON number"));
 }
 
 TEST(Values, MissingValue) {
-  model::Record r = one(observation("777-3", R"("valueQuantity":{"system":"http://unitsofmeasure.org","code":"10*9/L"})"));
+  model::Record r = one(observation(
+      "777-3", R"("valueQuantity":{"system":"http://unitsofmeasure.org","code":"10*9/L"})"));
   expect_refused(r, "value_missing", "entry[1].resource.valueQuantity.value");
 }
 
@@ -57,7 +60,8 @@ TEST(Units, MassToMolarNeedsMolarMass) {
 
 TEST(Units, UnambiguousUnitTextIsAccepted) {
   for (const char* unit : {"10^9/L", "x10^9/L", "x10E9/L"}) {
-    model::Record r = one(observation("777-3", std::string(R"("valueQuantity":{"value":42,"unit":")") + unit + "\"}"));
+    model::Record r = one(observation(
+        "777-3", std::string(R"("valueQuantity":{"value":42,"unit":")") + unit + "\"}"));
     ASSERT_EQ(r.labs.size(), 1u) << unit << all_issues(r);
     EXPECT_DOUBLE_EQ(r.labs[0].value.value, 42);
   }
@@ -67,9 +71,13 @@ TEST(Units, UnambiguousUnitTextIsAccepted) {
 }
 
 TEST(Units, LocalSystemCodeThroughAliases) {
-  model::Record r = one(observation("777-3", R"("valueQuantity":{"value":42,"system":"http://lab.example/units","code":"x10E9/L"})"));
+  model::Record r = one(observation(
+      "777-3",
+      R"("valueQuantity":{"value":42,"system":"http://lab.example/units","code":"x10E9/L"})"));
   ASSERT_EQ(r.labs.size(), 1u);
-  model::Record bad = one(observation("777-3", R"("valueQuantity":{"value":42,"system":"http://lab.example/units","code":"GPT/L"})"));
+  model::Record bad = one(observation(
+      "777-3",
+      R"("valueQuantity":{"value":42,"system":"http://lab.example/units","code":"GPT/L"})"));
   expect_refused(bad, "unit_unsupported", "entry[1].resource.valueQuantity.code");
 }
 
@@ -80,7 +88,8 @@ TEST(Units, AmbiguousUnitTextIsRejectedWithAMessage) {
   EXPECT_THAT(m, HasSubstr("'109/L'"));
   EXPECT_THAT(m, HasSubstr("10^9 with its superscript lost, or literally 109"));
 
-  model::Record moj = one(observation("777-3", "\"valueQuantity\":{\"value\":42,\"unit\":\"\xC3\x83\xE2\x80\x94 109/L\"}"));
+  model::Record moj = one(observation(
+      "777-3", "\"valueQuantity\":{\"value\":42,\"unit\":\"\xC3\x83\xE2\x80\x94 109/L\"}"));
   expect_refused(moj, "unit_ambiguous", "entry[1].resource.valueQuantity.unit");
   EXPECT_THAT(find_issue(moj, "unit_ambiguous")->message, HasSubstr("mis-encoded"));
 }
@@ -88,7 +97,8 @@ TEST(Units, AmbiguousUnitTextIsRejectedWithAMessage) {
 TEST(Units, MissingUnit) {
   model::Record r = one(observation("777-3", R"("valueQuantity":{"value":42})"));
   expect_refused(r, "unit_missing", "entry[1].resource.valueQuantity");
-  model::Record blank = one(observation("777-3", R"("valueQuantity":{"value":42,"unit":"  ","system":"http://unitsofmeasure.org"})"));
+  model::Record blank = one(observation(
+      "777-3", R"("valueQuantity":{"value":42,"unit":"  ","system":"http://unitsofmeasure.org"})"));
   expect_refused(blank, "unit_missing", "entry[1].resource.valueQuantity");
 }
 
@@ -101,11 +111,15 @@ TEST(Units, IncompatibleAndInvalidUnits) {
 }
 
 TEST(Comparators, KeptWhenOrdered) {
-  model::Record r = one(observation("777-3", R"("valueQuantity":{"value":10,"comparator":"<","system":"http://unitsofmeasure.org","code":"10*9/L"})"));
+  model::Record r = one(observation(
+      "777-3",
+      R"("valueQuantity":{"value":10,"comparator":"<","system":"http://unitsofmeasure.org","code":"10*9/L"})"));
   ASSERT_EQ(r.labs.size(), 1u);
   EXPECT_EQ(r.labs[0].value.comparator, model::Comparator::lt);
   EXPECT_DOUBLE_EQ(r.labs[0].value.value, 10);
-  model::Record ge = one(observation("48065-7", R"("valueQuantity":{"value":20,"comparator":">=","system":"http://unitsofmeasure.org","code":"ug/mL{FEU}"})"));
+  model::Record ge = one(observation(
+      "48065-7",
+      R"("valueQuantity":{"value":20,"comparator":">=","system":"http://unitsofmeasure.org","code":"ug/mL{FEU}"})"));
   ASSERT_EQ(ge.labs.size(), 1u) << all_issues(ge);
   EXPECT_EQ(ge.labs[0].value.comparator, model::Comparator::ge);
   EXPECT_NEAR(ge.labs[0].value.value, 20, 1e-9);
@@ -113,8 +127,9 @@ TEST(Comparators, KeptWhenOrdered) {
 
 TEST(Comparators, AdAndOthersRejected) {
   for (const char* cmp : {"ad", "~", "="}) {
-    model::Record r = one(observation("777-3", std::string(R"("valueQuantity":{"value":10,"comparator":")") + cmp +
-                                                   R"(","system":"http://unitsofmeasure.org","code":"10*9/L"})"));
+    model::Record r = one(
+        observation("777-3", std::string(R"("valueQuantity":{"value":10,"comparator":")") + cmp +
+                                 R"(","system":"http://unitsofmeasure.org","code":"10*9/L"})"));
     expect_refused(r, "value_rejected", "entry[1].resource.valueQuantity.comparator");
     EXPECT_THAT(find_issue(r, "value_rejected")->message, HasSubstr(cmp));
   }
@@ -148,13 +163,16 @@ TEST(DDimer, KindDecidedByLoincNeverByUnit) {
   expect_refused(wrong, "unit_annotation_mismatch", "entry[1].resource.valueQuantity");
   EXPECT_THAT(find_issue(wrong, "unit_annotation_mismatch")->message, HasSubstr("never converted"));
   model::Record wrong_text = one(observation(
-      "48066-5", R"("valueQuantity":{"value":0.5,"unit":"mg/L FEU","system":"http://unitsofmeasure.org","code":"mg/L"})"));
+      "48066-5",
+      R"("valueQuantity":{"value":0.5,"unit":"mg/L FEU","system":"http://unitsofmeasure.org","code":"mg/L"})"));
   expect_refused(wrong_text, "unit_annotation_mismatch", "entry[1].resource.valueQuantity");
 }
 
 TEST(ReferenceRange, ConvertedToCanonicalUnit) {
-  model::Record r = one(observation("3255-7", ucum("130", "mg/dL") +
-      R"(,"referenceRange":[{"low":{"value":150,"system":"http://unitsofmeasure.org","code":"mg/dL"},"high":{"value":4,"unit":"g/L","system":"http://unitsofmeasure.org","code":"g/L"}}])"));
+  model::Record r = one(observation(
+      "3255-7",
+      ucum("130", "mg/dL") +
+          R"(,"referenceRange":[{"low":{"value":150,"system":"http://unitsofmeasure.org","code":"mg/dL"},"high":{"value":4,"unit":"g/L","system":"http://unitsofmeasure.org","code":"g/L"}}])"));
   ASSERT_EQ(r.labs.size(), 1u);
   ASSERT_TRUE(r.labs[0].ref_low && r.labs[0].ref_high);
   EXPECT_NEAR(r.labs[0].ref_low->value, 1.5, 1e-9);
@@ -162,8 +180,10 @@ TEST(ReferenceRange, ConvertedToCanonicalUnit) {
 }
 
 TEST(ReferenceRange, UnreadableRangeIsDroppedButValueKept) {
-  model::Record r = one(observation("48065-7", ucum("8", "mg/L") +
-      R"(,"referenceRange":[{"low":{"value":0,"system":"http://unitsofmeasure.org","code":"mg/L"},"high":{"value":0.5,"unit":"109/L"}}])"));
+  model::Record r = one(observation(
+      "48065-7",
+      ucum("8", "mg/L") +
+          R"(,"referenceRange":[{"low":{"value":0,"system":"http://unitsofmeasure.org","code":"mg/L"},"high":{"value":0.5,"unit":"109/L"}}])"));
   ASSERT_EQ(r.labs.size(), 1u);
   EXPECT_FALSE(r.labs[0].ref_low.has_value());
   EXPECT_FALSE(r.labs[0].ref_high.has_value());
@@ -186,18 +206,24 @@ TEST(Status, EnteredInErrorAndCancelledIgnored) {
 }
 
 TEST(Times, FallbacksAndRefusals) {
-  model::Record period = one(observation("777-3", ucum("42", "10*9/L"), "o1", R"("effectivePeriod":{"start":"2026-07-01T08:00:00+02:00"})"));
+  model::Record period =
+      one(observation("777-3", ucum("42", "10*9/L"), "o1",
+                      R"("effectivePeriod":{"start":"2026-07-01T08:00:00+02:00"})"));
   ASSERT_EQ(period.labs.size(), 1u);
   EXPECT_EQ(period.labs[0].time, at("2026-07-01T06:00:00Z"));
-  model::Record issued = one(observation("777-3", ucum("42", "10*9/L"), "o1", R"("issued":"2026-07-02T10:00:00Z")"));
+  model::Record issued =
+      one(observation("777-3", ucum("42", "10*9/L"), "o1", R"("issued":"2026-07-02T10:00:00Z")"));
   ASSERT_EQ(issued.labs.size(), 1u);
   EXPECT_EQ(issued.labs[0].time, at("2026-07-02T10:00:00Z"));
 
   model::Record none = one(observation("777-3", ucum("42", "10*9/L"), "o1", R"("note":[])"));
   expect_refused(none, "time_missing", "entry[1].resource");
-  model::Record impossible = one(observation("777-3", ucum("42", "10*9/L"), "o1", R"("effectiveDateTime":"2026-02-30T09:00:00Z","issued":"2026-03-01T00:00:00Z")"));
+  model::Record impossible = one(
+      observation("777-3", ucum("42", "10*9/L"), "o1",
+                  R"("effectiveDateTime":"2026-02-30T09:00:00Z","issued":"2026-03-01T00:00:00Z")"));
   expect_refused(impossible, "time_invalid", "entry[1].resource.effectiveDateTime");
-  model::Record month = one(observation("777-3", ucum("42", "10*9/L"), "o1", R"("effectiveDateTime":"2026-05")"));
+  model::Record month =
+      one(observation("777-3", ucum("42", "10*9/L"), "o1", R"("effectiveDateTime":"2026-05")"));
   expect_refused(month, "time_imprecise", "entry[1].resource.effectiveDateTime");
 }
 
@@ -207,11 +233,17 @@ TEST(Findings, BooleanCodedAndQuantity) {
   std::string t = R"("effectiveDateTime":"2026-08-01T09:00:00Z")";
   model::Record r = read_ok(bundle({
       observation("active-bleeding", R"("valueBoolean":false)", "f1", t, kFinding),
-      observation("vital-structure-compression", std::string(R"("valueCodeableConcept":{"coding":[{"system":"http://snomed.info/sct","code":"1"},{"system":")") + kFinding + R"(","code":"compress-airway"}]})", "f2", t, kFinding),
+      observation(
+          "vital-structure-compression",
+          std::string(
+              R"("valueCodeableConcept":{"coding":[{"system":"http://snomed.info/sct","code":"1"},{"system":")") +
+              kFinding + R"(","code":"compress-airway"}]})",
+          "f2", t, kFinding),
       observation("lesion-largest-diameter", ucum("85", "mm"), "f3", t, kFinding),
       observation("gestational-age-at-birth", ucum("32", "wk"), "f4", t, kFinding),
       observation("lesion-multifocal", R"("valueBoolean":"yes")", "f5", t, kFinding),
-      observation("lesion-growth", R"("valueCodeableConcept":{"text":"growing"})", "f6", t, kFinding),
+      observation("lesion-growth", R"("valueCodeableConcept":{"text":"growing"})", "f6", t,
+                  kFinding),
   }));
   ASSERT_EQ(r.findings.size(), 2u);
   EXPECT_EQ(r.findings[0].code, "active-bleeding");
@@ -240,10 +272,12 @@ TEST(Components, BloodPressurePanel) {
       {"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},"valueQuantity":{"value":"55","system":"http://unitsofmeasure.org","code":"mm[Hg]"}}])"));
   ASSERT_EQ(labs_of(r, Analyte::bp_systolic).size(), 1u);
   EXPECT_DOUBLE_EQ(labs_of(r, Analyte::bp_systolic)[0]->value.value, 95);
-  EXPECT_EQ(labs_of(r, Analyte::bp_systolic)[0]->source.path, "entry[1].resource.component[0].valueQuantity");
+  EXPECT_EQ(labs_of(r, Analyte::bp_systolic)[0]->source.path,
+            "entry[1].resource.component[0].valueQuantity");
   EXPECT_TRUE(labs_of(r, Analyte::bp_diastolic).empty());
   ASSERT_NE(find_issue(r, "value_rejected"), nullptr);
-  EXPECT_EQ(find_issue(r, "value_rejected")->source.path, "entry[1].resource.component[1].valueQuantity.value");
+  EXPECT_EQ(find_issue(r, "value_rejected")->source.path,
+            "entry[1].resource.component[1].valueQuantity.value");
 }
 
 }  // namespace

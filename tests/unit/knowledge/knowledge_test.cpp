@@ -24,7 +24,8 @@ std::string load_error(const FileSet& files) {
   return r.ok() ? "" : r.error().message;
 }
 
-void replace(FileSet& files, const std::string& file, const std::string& from, const std::string& to) {
+void replace(FileSet& files, const std::string& file, const std::string& from,
+             const std::string& to) {
   auto& text = files[file];
   auto pos = text.find(from);
   ASSERT_NE(pos, std::string::npos) << from;
@@ -38,7 +39,8 @@ TEST(Knowledge, DefaultLoadsWithBothProfiles) {
   ASSERT_NE(r->profile("default"), nullptr);
   ASSERT_NE(r->profile("consensus-2013"), nullptr);
   EXPECT_EQ(r->profile("default")->text("TX-7", "kmp_first_line"), "sirolimus_based");
-  EXPECT_EQ(r->profile("consensus-2013")->text("TX-7", "kmp_first_line"), "vincristine_corticosteroid");
+  EXPECT_EQ(r->profile("consensus-2013")->text("TX-7", "kmp_first_line"),
+            "vincristine_corticosteroid");
   EXPECT_EQ(r->profile("default")->num("KMP-2", "severe_below"), 30);
   EXPECT_EQ(r->profile("default")->num("TIME-1", "acute_window"), 48);  // hours
 }
@@ -67,14 +69,17 @@ TEST(Knowledge, MissingParameterNamesRuleAndField) {
   auto files = default_files();
   replace(files, "rules.json", "\"severe_below\": {\"value\": 30, \"unit\": \"10*9/L\"}, ", "");
   std::string e = load_error(files);
-  EXPECT_TRUE(std::regex_search(e, std::regex(R"(rules\.json: rules\[\d+\]\.params\.severe_below: missing)"))) << e;
+  EXPECT_TRUE(std::regex_search(
+      e, std::regex(R"(rules\.json: rules\[\d+\]\.params\.severe_below: missing)")))
+      << e;
 }
 
 TEST(Knowledge, WrongTypeAndIncommensurableUnitRefused) {
   auto files = default_files();
   replace(files, "rules.json", "\"severe_below\": {\"value\": 30, \"unit\": \"10*9/L\"}",
           "\"severe_below\": {\"value\": \"30\", \"unit\": \"10*9/L\"}");
-  EXPECT_NE(load_error(files).find("params.severe_below.value: expected a number"), std::string::npos);
+  EXPECT_NE(load_error(files).find("params.severe_below.value: expected a number"),
+            std::string::npos);
   files = default_files();
   replace(files, "rules.json", "\"severe_below\": {\"value\": 30, \"unit\": \"10*9/L\"}",
           "\"severe_below\": {\"value\": 30, \"unit\": \"g/L\"}");
@@ -95,10 +100,13 @@ TEST(Knowledge, ParametersAreConvertedToTheEngineUnit) {
 
 TEST(Knowledge, ProfileOverrideOfUnknownRuleOrParameterRefused) {
   auto files = default_files();
-  files["profiles/centre.json"] = R"({"id": "centre", "description": "x", "overrides": {"NOPE-1": {"a": 1}}})";
-  EXPECT_NE(load_error(files).find("profiles/centre.json: overrides.NOPE-1: no such rule"), std::string::npos);
+  files["profiles/centre.json"] =
+      R"({"id": "centre", "description": "x", "overrides": {"NOPE-1": {"a": 1}}})";
+  EXPECT_NE(load_error(files).find("profiles/centre.json: overrides.NOPE-1: no such rule"),
+            std::string::npos);
   files = default_files();
-  files["profiles/centre.json"] = R"({"id": "centre", "description": "x", "overrides": {"KMP-2": {"nope": 1}}})";
+  files["profiles/centre.json"] =
+      R"({"id": "centre", "description": "x", "overrides": {"KMP-2": {"nope": 1}}})";
   EXPECT_NE(load_error(files).find("overrides.KMP-2.nope: no such parameter"), std::string::npos);
 }
 
@@ -126,7 +134,9 @@ TEST(Knowledge, CrossReferencesChecked) {
 TEST(Knowledge, AnalytesValidated) {
   auto files = default_files();
   replace(files, "analytes.json", "\"canonical_unit\": \"g/dL\"", "\"canonical_unit\": \"gramz\"");
-  EXPECT_NE(load_error(files).find("analytes.json: analytes[1].canonical_unit: not a valid UCUM unit"), std::string::npos);
+  EXPECT_NE(
+      load_error(files).find("analytes.json: analytes[1].canonical_unit: not a valid UCUM unit"),
+      std::string::npos);
   files = default_files();
   replace(files, "analytes.json", "\"plausible\": [0, 5000]", "\"plausible\": [5000, 0]");
   EXPECT_NE(load_error(files).find("analytes[0].plausible"), std::string::npos);
