@@ -109,6 +109,7 @@ Alert& Ctx::alert(std::string_view code, std::vector<std::string> details) {
   a.message = t->message;
   a.details = std::move(details);
   a.why = prov(t->rule);
+  a.why.local_default = a.why.local_default || t->local_default;
   out.alerts.push_back(std::move(a));
   return out.alerts.back();
 }

@@ -46,6 +46,8 @@ struct AlertText {
   std::string rule;      // rule id
   std::string severity;  // "info" | "warning" | "critical"
   std::string message;
+  // Set when the alert's threshold is a local default although its rule is evidence-based.
+  bool local_default = false;
 };
 
 // Age-banded limit for an analyte (lower/upper), canonical unit. Bands are half-open on age

@@ -381,6 +381,12 @@ void load_alerts(const json& doc, Knowledge& k, Problems& p) {
     const json& a = (*list)[i];
     AlertText t{text_of(a, "code", p, file, path), text_of(a, "rule", p, file, path),
                 text_of(a, "severity", p, file, path), text_of(a, "message", p, file, path)};
+    if (const json* ld = member(a, "local_default")) {
+      if (ld->is_boolean())
+        t.local_default = ld->get<bool>();
+      else
+        p.add(file, path + ".local_default", "expected true or false");
+    }
     if (t.severity != "info" && t.severity != "warning" && t.severity != "critical")
       p.add(file, path + ".severity", "expected info, warning or critical");
     k.alerts[t.code] = std::move(t);

@@ -159,6 +159,7 @@ Json response(const engine::Response& x) {
   j["fibrinogen_stabilized"] = opt_bool(x.fibrinogen_stabilized);
   j["relapse"] = x.relapse;
   j["resolution_date"] = opt(x.resolution_date, [](Date d) { return Json(format_date(d)); });
+  add_why(j, x.why);
   return j;
 }
 

@@ -39,19 +39,6 @@ std::string upper(std::string s) {
 
 std::string yes_no(const std::optional<bool>& b) { return b ? (*b ? "yes" : "no") : "unknown"; }
 
-// Rule IDs of the findings whose rule starts with `prefix` (e.g. the response rules), so a
-// conclusion the summary cannot attribute by itself still shows where it came from.
-std::vector<std::string> finding_rules(const engine::Report& r, const std::string& prefix) {
-  std::vector<std::string> out;
-  for (const auto& f : r.findings) {
-    if (f.why.rule_id.rfind(prefix, 0) == 0 &&
-        std::find(out.begin(), out.end(), f.why.rule_id) == out.end()) {
-      out.push_back(f.why.rule_id);
-    }
-  }
-  return out;
-}
-
 std::string regimen_label(engine::Regimen g) {
   switch (g) {
     case engine::Regimen::sirolimus_prednisolone:
@@ -244,7 +231,7 @@ SummarySection response_section(const engine::Report& r) {
   t += "; fibrinogen stabilized " + yes_no(x.fibrinogen_stabilized);
   t += std::string("; relapse ") + (x.relapse ? "YES" : "no");
   if (x.resolution_date) t += "; KMP resolved " + format_date(*x.resolution_date);
-  s.lines.push_back({t, finding_rules(r, "RESP"), x.relapse ? Tone::warning : Tone::plain, 0});
+  s.lines.push_back({t, {x.why.rule_id}, x.relapse ? Tone::warning : Tone::plain, 0});
   return s;
 }
 

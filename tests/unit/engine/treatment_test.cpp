@@ -201,7 +201,11 @@ TEST(TX_8, CorticosteroidTaperDue) {
   Builder b;
   b.dx("khe").body(6, 62).med("sirolimus", 40, 0.25, 12).med("prednisolone", 40, 12, 24);
   b.platelets(30, 41 * 24).platelets(120, 20 * 24).platelets(150, 2);
-  EXPECT_TRUE(has_alert(b.eval(), "corticosteroid_taper_due"));
+  auto r = b.eval();
+  ASSERT_TRUE(has_alert(r, "corticosteroid_taper_due"));
+  EXPECT_TRUE(
+      find_alert(r, "corticosteroid_taper_due")->why.local_default);  // the 14 days are local
+  EXPECT_FALSE(r.regimen_why->local_default);  // continuing sirolimus rests on the trial
   Builder stopped;
   stopped.dx("khe")
       .body(6, 62)
