@@ -69,6 +69,16 @@ std::string fmt_num(double v, int max_decimals) {
 Ctx::Ctx(const model::Record& r, const knowledge::Knowledge& k, const knowledge::Profile& prof,
          Instant now, Report& report)
     : rec(r), kb(k), p(prof), as_of(now), out(report) {
+  fresh_window_ = seconds_of_days(p.num("TIME-1", "fresh_lab"));
+  platelet_window_ = seconds_of_days(p.num("CONF-1", "platelet_window"));
+  fibrinogen_window_ = seconds_of_days(p.num("CONF-1", "fibrinogen_window"));
+  platelet_products_ = &p.list("CONF-1", "platelet_products");
+  fibrinogen_products_ = &p.list("CONF-1", "fibrinogen_products");
+  for (const auto& l : rec.labs)
+    if (l.time <= as_of) by_analyte_[static_cast<std::size_t>(l.analyte)].push_back(&l);
+  for (auto& v : by_analyte_)
+    std::stable_sort(v.begin(), v.end(),
+                     [](const LabResult* x, const LabResult* y) { return x->time < y->time; });
   age_days = static_cast<int>(days_between(rec.patient.birth_date, date_of(as_of)));
   corrected_age_days = age_days;
   if (const LabResult* ga = latest(Analyte::gestational_age)) {
@@ -139,21 +149,12 @@ void Ctx::use_value(std::string name, const LabResult& lab, bool confounded) {
   out.values_used.push_back(std::move(u));
 }
 
-std::vector<const LabResult*> Ctx::labs(Analyte a) const {
-  std::vector<const LabResult*> v;
-  for (const auto& l : rec.labs)
-    if (l.analyte == a && l.time <= as_of) v.push_back(&l);
-  std::stable_sort(v.begin(), v.end(),
-                   [](const LabResult* x, const LabResult* y) { return x->time < y->time; });
-  return v;
-}
-
 bool Ctx::is_fresh(const LabResult& l) const {
-  return l.time <= as_of && l.time >= as_of - seconds_of_days(p.num("TIME-1", "fresh_lab"));
+  return l.time <= as_of && l.time >= as_of - fresh_window_;
 }
 
 const LabResult* Ctx::latest(Analyte a) const {
-  auto v = labs(a);
+  const auto& v = labs(a);
   return v.empty() ? nullptr : v.back();
 }
 
@@ -173,13 +174,11 @@ bool Ctx::confounded_by(const LabResult& l, Seconds window,
 }
 
 bool Ctx::platelet_confounded(const LabResult& l) const {
-  return confounded_by(l, seconds_of_days(p.num("CONF-1", "platelet_window")),
-                       p.list("CONF-1", "platelet_products"));
+  return confounded_by(l, platelet_window_, *platelet_products_);
 }
 
 bool Ctx::fibrinogen_confounded(const LabResult& l) const {
-  return confounded_by(l, seconds_of_days(p.num("CONF-1", "fibrinogen_window")),
-                       p.list("CONF-1", "fibrinogen_products"));
+  return confounded_by(l, fibrinogen_window_, *fibrinogen_products_);
 }
 
 Selection Ctx::select(Analyte a, Seconds window, const std::vector<std::string>& products) const {
@@ -235,13 +234,11 @@ Selection Ctx::select(Analyte a, Seconds window, const std::vector<std::string>&
 }
 
 Selection Ctx::select_platelets() const {
-  return select(Analyte::platelets, seconds_of_days(p.num("CONF-1", "platelet_window")),
-                p.list("CONF-1", "platelet_products"));
+  return select(Analyte::platelets, platelet_window_, *platelet_products_);
 }
 
 Selection Ctx::select_fibrinogen() const {
-  return select(Analyte::fibrinogen, seconds_of_days(p.num("CONF-1", "fibrinogen_window")),
-                p.list("CONF-1", "fibrinogen_products"));
+  return select(Analyte::fibrinogen, fibrinogen_window_, *fibrinogen_products_);
 }
 
 bool Ctx::acute(std::string_view code) const {

@@ -3,6 +3,7 @@
 // acute findings, active medications). Internal to the engine.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,7 +63,9 @@ class Ctx {
 
   // --- values
   // Labs of `a` at or before as-of, oldest first.
-  std::vector<const LabResult*> labs(Analyte a) const;
+  const std::vector<const LabResult*>& labs(Analyte a) const {
+    return by_analyte_[static_cast<std::size_t>(a)];
+  }
   bool is_fresh(const LabResult& l) const;
   const LabResult* latest(Analyte a) const;  // any age
   const LabResult* latest_fresh(Analyte a) const;
@@ -97,6 +100,15 @@ class Ctx {
   std::optional<double> lower_limit(const LabResult& l) const;
 
  private:
+  // The labs of each analyte at or before as-of, oldest first: built once, so the rules
+  // never rescan or re-sort the record.
+  std::array<std::vector<const LabResult*>, model::kAnalyteCount> by_analyte_;
+  // Parameters read once per evaluation because rules consult them for every value.
+  Seconds fresh_window_{};
+  Seconds platelet_window_{};
+  Seconds fibrinogen_window_{};
+  const std::vector<std::string>* platelet_products_ = nullptr;
+  const std::vector<std::string>* fibrinogen_products_ = nullptr;
   Selection select(Analyte a, Seconds window, const std::vector<std::string>& products) const;
   bool confounded_by(const LabResult& l, Seconds window,
                      const std::vector<std::string>& products) const;

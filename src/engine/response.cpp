@@ -27,13 +27,16 @@ void compute_response(Ctx& c) {
   Response resp;
   resp.why = c.prov("RESP-1");
   const double threshold = c.p.num("KMP-1", "response_above");
+  const Seconds baseline_window = baseline_window;
+  const double week4_first = c.p.num("RESP-1", "week4_first_day");
+  const double week4_last = c.p.num("RESP-1", "week4_last_day");
+  const Seconds resolution_gap = resolution_gap;
   const auto plts = c.labs(Analyte::platelets);
   for (const auto* m : courses) {
     Date s = date_of(*m->start);
     const LabResult* base = nullptr;
     for (const LabResult* l : plts)
-      if (l->time >= start_of(s) - seconds_of_days(c.p.num("RESP-1", "baseline_window")) &&
-          l->time < start_of(s + std::chrono::days(1)))
+      if (l->time >= start_of(s) - baseline_window && l->time < start_of(s + std::chrono::days(1)))
         base = l;
     if (base && below(base->value, threshold).value_or(false)) {
       resp.therapy_start = s;
@@ -61,8 +64,7 @@ void compute_response(Ctx& c) {
     const LabResult* last_in_window = nullptr;
     for (const LabResult* l : plts) {
       int day = static_cast<int>(days_between(s, date_of(l->time)));
-      if (day >= c.p.num("RESP-1", "week4_first_day") && day <= c.p.num("RESP-1", "week4_last_day"))
-        last_in_window = l;
+      if (day >= week4_first && day <= week4_last) last_in_window = l;
     }
     if (last_in_window) {
       bool ok = !c.platelet_confounded(*last_in_window) &&
@@ -87,8 +89,7 @@ void compute_response(Ctx& c) {
       }
       if (!first_high)
         first_high = l;
-      else if (!resolved &&
-               l->time - first_high->time >= seconds_of_days(c.p.num("RESP-1", "resolution_gap")))
+      else if (!resolved && l->time - first_high->time >= resolution_gap)
         resolved = date_of(l->time);
     }
     resp.resolution_date = resolved;

@@ -135,13 +135,11 @@ Rejection read_unit(Element q, std::string_view rel, const knowledge::Codes& cod
 Rejection check_annotation(const RawQuantity& q, std::string_view rel,
                            const knowledge::AnalyteDef& def, const knowledge::Codes& codes) {
   if (def.required_annotation.empty()) return {};
-  auto parsed = units::parse(q.ucum);
-  std::string_view annotation = parsed ? std::string_view(parsed->annotation) : std::string_view();
+  // A UCUM annotation is part of the code text, so searching the code finds it too.
   for (const knowledge::AnalyteDef& other : codes.analytes) {
     const std::string& token = other.required_annotation;
     if (token.empty() || contains_ci(token, def.required_annotation)) continue;
-    if (contains_ci(annotation, token) || contains_ci(q.unit_text, token) ||
-        contains_ci(q.ucum, token)) {
+    if (contains_ci(q.unit_text, token) || contains_ci(q.ucum, token)) {
       return reject("unit_annotation_mismatch", std::string(rel),
                     "unit '" + (q.ucum.empty() ? std::string(q.unit_text) : q.ucum) + "' names " +
                         token + " but the code means a " + def.required_annotation + " value; " +
@@ -199,7 +197,13 @@ Rejection to_canonical(const RawQuantity& q, std::string_view rel, const knowled
                        const knowledge::Codes& codes, Converter& units, bool check_plausible,
                        model::Measured* out) {
   if (Rejection r = check_annotation(q, rel, def, codes); !r.ok()) return r;
-  Result<double> v = units.convert(q.value, q.ucum, def.canonical_unit, def.molar_mass_g_per_mol);
+  // The usual units have factors precomputed from knowledge; others go through UCUM.
+  std::optional<double> fast;
+  for (const auto& [unit, factor] : def.unit_factors)
+    if (unit == q.ucum) fast = q.value * factor;
+  Result<double> v =
+      fast ? Result<double>(*fast)
+           : units.convert(q.value, q.ucum, def.canonical_unit, def.molar_mass_g_per_mol);
   if (!v) {
     if (!units::parse(q.ucum))
       return reject(

@@ -22,6 +22,9 @@ struct AnalyteDef {
   std::vector<std::string> loinc;   // codes that mean this analyte
   std::string required_annotation;  // e.g. "FEU" for ddimer_feu: a unit annotated
                                     // with another kind ("DDU") is refused
+  // Factor from each usual unit to the canonical unit, computed once at load through the
+  // UCUM layer, so the reader converts the common units without parsing them again.
+  std::vector<std::pair<std::string, double>> unit_factors;
 };
 
 struct Codes {

@@ -15,7 +15,7 @@ namespace {
 template <typename T>
 const T& get(const Profile& p, std::string_view rule, std::string_view name) {
   const Rule& r = p.rule(rule);
-  auto it = r.params.find(std::string(name));
+  auto it = r.params.find(name);
   if (it == r.params.end()) undeclared(rule, name);
   const T* v = std::get_if<T>(&it->second);
   if (!v) undeclared(rule, name);
@@ -25,7 +25,7 @@ const T& get(const Profile& p, std::string_view rule, std::string_view name) {
 }  // namespace
 
 const Rule& Profile::rule(std::string_view id) const {
-  auto it = by_id.find(std::string(id));
+  auto it = by_id.find(id);
   if (it == by_id.end()) throw std::logic_error("unknown rule " + std::string(id));
   return *it->second;
 }

@@ -37,8 +37,8 @@ struct Rule {
   std::vector<std::string> sources;  // Source ids
   std::string evidence_tag;          // "", "SECONDARY", "UNVERIFIED"
   bool local_default = false;
-  std::map<std::string, ParamValue> params;        // as declared (numbers in the engine's unit)
-  std::map<std::string, std::string> param_units;  // display unit of each numeric param
+  std::map<std::string, ParamValue, std::less<>> params;  // numbers in the engine's unit
+  std::map<std::string, std::string> param_units;         // display unit of each numeric param
 };
 
 struct AlertText {
@@ -88,7 +88,7 @@ struct Profile {
   std::string id;  // "default", "consensus-2013"
   std::string description;
   std::vector<Rule> rules;  // the catalogue with this profile's overrides applied
-  std::unordered_map<std::string, const Rule*> by_id;
+  std::map<std::string, const Rule*, std::less<>> by_id;  // transparent: no allocation per lookup
 
   // Parameter access. Precondition (guaranteed by validation): the parameter exists with
   // the requested kind.
@@ -98,7 +98,7 @@ struct Profile {
   const std::vector<std::string>& list(std::string_view rule, std::string_view name) const;
   const std::vector<double>& numbers(std::string_view rule, std::string_view name) const;
   const Rule& rule(std::string_view id) const;
-  bool has_rule(std::string_view id) const { return by_id.count(std::string(id)) != 0; }
+  bool has_rule(std::string_view id) const { return by_id.find(id) != by_id.end(); }
 };
 
 struct Knowledge {

@@ -246,6 +246,17 @@ void load_analytes(const json& doc, Knowledge& k, Problems& p) {
       else
         p.add(file, path + ".finding", "expected a string");
     }
+    if (const json* usual = member(a, "usual_units")) {
+      auto list = strings_of(*usual, p, file, path + ".usual_units");
+      for (std::size_t u = 0; u < list.size(); ++u) {
+        auto factor = units::convert(1.0, list[u], def.canonical_unit, def.molar_mass_g_per_mol);
+        if (!factor) {
+          p.add(file, path + ".usual_units[" + std::to_string(u) + "]", factor.error().message);
+          continue;
+        }
+        def.unit_factors.emplace_back(list[u], *factor);
+      }
+    }
     seen[static_cast<std::size_t>(*analyte)] = true;
     k.codes.analytes[static_cast<std::size_t>(*analyte)] = std::move(def);
   }
