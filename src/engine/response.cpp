@@ -27,11 +27,11 @@ void compute_response(Ctx& c) {
   Response resp;
   resp.why = c.prov("RESP-1");
   const double threshold = c.p.num("KMP-1", "response_above");
-  const Seconds baseline_window = baseline_window;
+  const Seconds baseline_window = seconds_of_days(c.p.num("RESP-1", "baseline_window"));
   const double week4_first = c.p.num("RESP-1", "week4_first_day");
   const double week4_last = c.p.num("RESP-1", "week4_last_day");
-  const Seconds resolution_gap = resolution_gap;
-  const auto plts = c.labs(Analyte::platelets);
+  const Seconds resolution_gap = seconds_of_days(c.p.num("RESP-1", "resolution_gap"));
+  const auto& plts = c.labs(Analyte::platelets);
   for (const auto* m : courses) {
     Date s = date_of(*m->start);
     const LabResult* base = nullptr;
