@@ -162,7 +162,8 @@ class Dosing {
                       " mg/kg/day, at most " +
                       fmt_num(P.num("DOSE-PRED-1", "methylprednisolone_cap")) + " mg/day).");
     d.notes.push_back("A course of " + fmt_num(P.num("TAPER-1", "course")) +
-                      " days or more is tapered, never stopped abruptly (TAPER-1).");
+                      " days or more is tapered, never stopped abruptly (TAPER-1). " +
+                      P.text("TAPER-1", "schedule"));
     c_.out.doses.push_back(std::move(d));
   }
 

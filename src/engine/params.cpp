@@ -113,6 +113,7 @@ const std::vector<ParamSpec>& parameter_specs() {
         {"DOSE-PRED-1", "methylprednisolone_interval", N, "h"},
         {"TAPER-1", "course", N, "d"},
         {"TAPER-1", "stress_window", N, "d"},
+        {"TAPER-1", "schedule", T, ""},
         {"DOSE-VCR-1", "weight_threshold", N, "kg"},
         {"DOSE-VCR-1", "mg_per_kg", N, "mg/kg"},
         {"DOSE-VCR-1", "mg_per_m2", N, "mg/m2"},

@@ -179,8 +179,11 @@ void drug_safety(Ctx& c, const Assessment& a) {
       tg && above(tg->value, P.num("LIP-1", "triglycerides_above")).value_or(false))
     c.alert("hypertriglyceridemia_review");
 
-  // BP-1 / GLU-1
-  if (steroid) c.alert("steroid_bp_glucose_weekly");
+  // BP-1, GLU-1
+  if (steroid) {
+    c.alert("steroid_bp_weekly");
+    c.alert("steroid_glucose_weekly");
+  }
 
   // PREG-1
   if (c.rec.patient.gender == model::Gender::female &&

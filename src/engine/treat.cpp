@@ -172,7 +172,7 @@ void recommend(Ctx& c, const Assessment& a) {
     Date responded =
         *r.response->therapy_start + std::chrono::days(*r.response->days_to_platelet_response);
     if (days_between(responded, date_of(c.as_of)) > c.p.num("TX-8", "steroid_after_response"))
-      c.alert("corticosteroid_taper_due");
+      c.alert("corticosteroid_taper_due", {c.p.text("TAPER-1", "schedule")});
   }
 }
 

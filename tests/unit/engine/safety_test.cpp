@@ -160,9 +160,15 @@ TEST(LIP_1, Hypertriglyceridemia) {
                          "hypertriglyceridemia_review"));
 }
 
-TEST(BP_1, CorticosteroidMonitoring) {
-  EXPECT_TRUE(has_alert(Builder::khe_kmp(20).eval(), "steroid_bp_glucose_weekly"));
-  EXPECT_FALSE(has_alert(Builder().dx("khe").platelets(300).eval(), "steroid_bp_glucose_weekly"));
+TEST(BP_1, CorticosteroidBloodPressure) {
+  EXPECT_TRUE(has_alert(Builder::khe_kmp(20).eval(), "steroid_bp_weekly"));
+  EXPECT_FALSE(has_alert(Builder().dx("khe").platelets(300).eval(), "steroid_bp_weekly"));
+}
+
+TEST(GLU_1, CorticosteroidGlucose) {
+  EXPECT_TRUE(has_alert(Builder().dx("khe").platelets(300).med("prednisolone", 3, 10, 24).eval(),
+                        "steroid_glucose_weekly"));
+  EXPECT_FALSE(has_alert(Builder().dx("khe").platelets(300).eval(), "steroid_glucose_weekly"));
 }
 
 TEST(PREG_1, GirlsFromTenStartingSirolimus) {

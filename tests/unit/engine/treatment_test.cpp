@@ -205,6 +205,7 @@ TEST(TX_8, CorticosteroidTaperDue) {
   ASSERT_TRUE(has_alert(r, "corticosteroid_taper_due"));
   EXPECT_TRUE(
       find_alert(r, "corticosteroid_taper_due")->why.local_default);  // the 14 days are local
+  EXPECT_FALSE(find_alert(r, "corticosteroid_taper_due")->details.empty());  // the schedule
   EXPECT_FALSE(r.regimen_why->local_default);  // continuing sirolimus rests on the trial
   Builder stopped;
   stopped.dx("khe")
