@@ -1,4 +1,5 @@
 #include "cli/knowledge_command.h"
+#include <algorithm>
 
 #include <ostream>
 #include <string>
@@ -43,6 +44,16 @@ std::string unit_of(const knowledge::Rule& r, const std::string& name) {
   return it == r.param_units.end() ? "" : it->second;
 }
 
+// The alerts a rule can raise, by code, so the listing is the same on every run.
+std::vector<const knowledge::AlertText*> alerts_of(const knowledge::Knowledge& k,
+                                                   const std::string& rule) {
+  std::vector<const knowledge::AlertText*> out;
+  for (const auto& [code, alert] : k.alerts)
+    if (alert.rule == rule) out.push_back(&alert);
+  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->code < b->code; });
+  return out;
+}
+
 void print_text(const knowledge::Knowledge& k, const knowledge::Profile& p, std::ostream& out) {
   for (const auto& r : p.rules) {
     out << r.id << "  " << r.title << "\n";
@@ -58,6 +69,9 @@ void print_text(const knowledge::Knowledge& k, const knowledge::Profile& p, std:
       if (s) out << ": " << s->citation << (s->url.empty() ? "" : " <" + s->url + ">");
       out << "\n";
     }
+    for (const auto* alert : alerts_of(k, r.id))
+      out << "  alert " << alert->code << " (" << alert->severity << "): " << alert->message
+          << "\n";
     if (!r.evidence_tag.empty()) out << "  evidence: " << r.evidence_tag << "\n";
     if (r.local_default) out << "  local default (a choice of the centre, not evidence)\n";
     out << "\n";
@@ -83,12 +97,19 @@ void print_json(const knowledge::Knowledge& k, const knowledge::Profile& p, std:
                          {"citation", s ? Json(s->citation) : Json(nullptr)},
                          {"url", s && !s->url.empty() ? Json(s->url) : Json(nullptr)}});
     }
+    Json alerts = Json::array();
+    for (const auto* alert : alerts_of(k, r.id))
+      alerts.push_back({{"code", alert->code},
+                        {"severity", alert->severity},
+                        {"message", alert->message},
+                        {"local_default", alert->local_default}});
     rules.push_back(
         {{"id", r.id},
          {"title", r.title},
          {"statement", r.statement},
          {"parameters", params},
          {"sources", sources},
+         {"alerts", alerts},
          {"evidence_tag", r.evidence_tag.empty() ? Json(nullptr) : Json(r.evidence_tag)},
          {"local_default", r.local_default}});
   }

@@ -71,7 +71,7 @@ Ctx::Ctx(const model::Record& r, const knowledge::Knowledge& k, const knowledge:
     : rec(r), kb(k), p(prof), as_of(now), out(report) {
   fresh_window_ = seconds_of_days(p.num("TIME-1", "fresh_lab"));
   platelet_window_ = seconds_of_days(p.num("CONF-1", "platelet_window"));
-  fibrinogen_window_ = seconds_of_days(p.num("CONF-1", "fibrinogen_window"));
+  fibrinogen_window_ = seconds_of_hours(p.num("CONF-1", "fibrinogen_window"));
   platelet_products_ = &p.list("CONF-1", "platelet_products");
   fibrinogen_products_ = &p.list("CONF-1", "fibrinogen_products");
   for (const auto& l : rec.labs)

@@ -21,7 +21,7 @@ const std::vector<ParamSpec>& parameter_specs() {
         {"TIME-1", "platelets_stale_in_acute_kmp", N, "h"},
         {"TIME-1", "administration_active", N, "h"},
         {"CONF-1", "platelet_window", N, "d"},
-        {"CONF-1", "fibrinogen_window", N, "d"},
+        {"CONF-1", "fibrinogen_window", N, "h"},
         {"CONF-1", "fallback_max_age", N, "d"},
         {"CONF-1", "platelet_products", L, ""},
         {"CONF-1", "fibrinogen_products", L, ""},

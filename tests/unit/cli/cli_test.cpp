@@ -220,6 +220,8 @@ TEST(cliKnowledge, ListsRulesVersionAndProfile) {
   EXPECT_NE(r.out.find("knowledge version"), std::string::npos);
   EXPECT_NE(r.out.find("profile default"), std::string::npos);
   EXPECT_NE(r.out.find("local default"), std::string::npos);
+  // Each rule lists the alerts it can raise, with severity and text.
+  EXPECT_NE(r.out.find("alert pjp_prophylaxis (warning): "), std::string::npos);
 }
 
 TEST(cliKnowledge, JsonListsEveryRuleWithSources) {
@@ -233,6 +235,13 @@ TEST(cliKnowledge, JsonListsEveryRuleWithSources) {
     if (rule["id"] == "DOSE-SIR-1") {
       found = true;
       EXPECT_FALSE(rule["sources"].empty());
+    }
+    if (rule["id"] == "TX-7") {
+      EXPECT_EQ(rule["parameters"][0]["value"], "vincristine_corticosteroid");
+    }
+    if (rule["id"] == "DOSE-VCR-1") {
+      ASSERT_FALSE(rule["alerts"].empty());
+      EXPECT_EQ(rule["alerts"][0]["code"], "vincristine_interval_too_short");
     }
   }
   EXPECT_TRUE(found);
