@@ -99,13 +99,29 @@ class Dosing {
     return false;
   }
 
+  // A dose of `drug` under `rule`, before any amount is known.
+  Dose begin(const char* drug, const char* rule) const {
+    Dose d;
+    d.drug = drug;
+    d.why = c_.prov(rule);
+    return d;
+  }
+
+  // Caps the calculated amount (a cap is never exceeded, DOSE-RND-1) and remembers the cap
+  // for rounding.
+  void apply_cap(Dose& d, double cap_mg) {
+    cap_ = Milligrams(cap_mg);
+    if (d.calculated > cap_) {
+      d.calculated = cap_;
+      d.capped = true;
+    }
+  }
+
   void sirolimus() {
     if (!need_bsa()) return;
     const auto& P = c_.p;
     const double bsa = c_.out.body.bsa->value;
-    Dose d;
-    d.drug = "sirolimus";
-    d.why = c_.prov("DOSE-SIR-1");
+    Dose d = begin("sirolimus", "DOSE-SIR-1");
     double per_m2 = P.num("DOSE-SIR-1", "mg_per_m2");
     d.calculated = Milligrams(per_m2 * bsa);
     d.basis = fmt_num(per_m2, 3) + " mg/m2 x " + fmt_num(bsa, 4) + " m2";
@@ -118,14 +134,12 @@ class Dosing {
       c_.alert("sirolimus_neonatal_dose_halved", P.list("DOSE-SIR-3", "alternatives"));
       d.notes.push_back(P.text("DOSE-SIR-3", "first_trough"));
     }
-    cap_ = Milligrams(P.num("DOSE-SIR-1", "cap"));
-    if (d.calculated > cap_) d.calculated = cap_, d.capped = true;
+    apply_cap(d, P.num("DOSE-SIR-1", "cap"));
     d.interval_h = P.num("DOSE-SIR-1", "interval");
     d.route = P.text("DOSE-SIR-1", "route");
     bool dilute = d.calculated.value < P.num("DOSE-SIR-1", "dilution_below");
-    finish_liquid(
-        d, MgPerMl(P.num(dilute ? "DOSE-SIR-1" : "DOSE-SIR-1", dilute ? "dilution" : "solution")),
-        P.text("DOSE-SIR-1", dilute ? "dilution_name" : "solution_name"));
+    finish_liquid(d, MgPerMl(P.num("DOSE-SIR-1", dilute ? "dilution" : "solution")),
+                  P.text("DOSE-SIR-1", dilute ? "dilution_name" : "solution_name"));
     // Tablets: only when the measured dose is itself a whole number of the smallest tablet.
     const auto& tablets = P.numbers("DOSE-SIR-1", "tablets");
     double smallest = tablets.front();
@@ -141,16 +155,13 @@ class Dosing {
     if (!need_weight()) return;
     const auto& P = c_.p;
     const double w = c_.out.body.weight->value;
-    Dose d;
-    d.drug = "prednisolone";
-    d.why = c_.prov("DOSE-PRED-1");
+    Dose d = begin("prednisolone", "DOSE-PRED-1");
     double per_kg = P.num("DOSE-PRED-1", "prednisolone_per_kg_day");
     d.calculated = Milligrams(per_kg * w);
     d.basis = fmt_num(per_kg) + " mg/kg/day x " + fmt_num(w, 3) + " kg, once daily in the morning";
-    cap_ = Milligrams(P.num("DOSE-PRED-1", "prednisolone_cap"));
-    if (d.calculated > cap_) d.calculated = cap_, d.capped = true;
+    apply_cap(d, P.num("DOSE-PRED-1", "prednisolone_cap"));
     d.interval_h = P.num("DOSE-PRED-1", "prednisolone_interval");
-    d.route = "oral";
+    d.route = P.text("DOSE-PRED-1", "route");
     finish_liquid(d, MgPerMl(P.num("DOSE-PRED-1", "solution")),
                   P.text("DOSE-PRED-1", "solution_name"));
     d.daily = d.dose;
@@ -171,9 +182,7 @@ class Dosing {
     if (!need_weight()) return;
     const auto& P = c_.p;
     const double w = c_.out.body.weight->value;
-    Dose d;
-    d.drug = "vincristine";
-    d.why = c_.prov("DOSE-VCR-1");
+    Dose d = begin("vincristine", "DOSE-VCR-1");
     if (w <= P.num("DOSE-VCR-1", "weight_threshold")) {
       d.calculated = Milligrams(P.num("DOSE-VCR-1", "mg_per_kg") * w);
       d.basis = fmt_num(P.num("DOSE-VCR-1", "mg_per_kg"), 3) + " mg/kg x " + fmt_num(w, 3) + " kg";
@@ -184,8 +193,7 @@ class Dosing {
       d.basis =
           fmt_num(P.num("DOSE-VCR-1", "mg_per_m2"), 3) + " mg/m2 x " + fmt_num(bsa, 4) + " m2";
     }
-    cap_ = Milligrams(P.num("DOSE-VCR-1", "cap"));
-    if (d.calculated > cap_) d.calculated = cap_, d.capped = true;
+    apply_cap(d, P.num("DOSE-VCR-1", "cap"));
     d.interval_h = P.num("DOSE-VCR-1", "interval");
     d.route = P.text("DOSE-VCR-1", "route");
     finish_liquid(d, MgPerMl(P.num("DOSE-VCR-1", "concentration")),

@@ -108,6 +108,7 @@ const std::vector<ParamSpec>& parameter_specs() {
         {"DOSE-PRED-1", "prednisolone_interval", N, "h"},
         {"DOSE-PRED-1", "solution", N, "mg/mL"},
         {"DOSE-PRED-1", "solution_name", T, ""},
+        {"DOSE-PRED-1", "route", T, ""},
         {"DOSE-PRED-1", "methylprednisolone_per_kg_day", N, "mg/kg/d"},
         {"DOSE-PRED-1", "methylprednisolone_cap", N, "mg/d"},
         {"DOSE-PRED-1", "methylprednisolone_interval", N, "h"},
