@@ -100,7 +100,13 @@ Assessment assess(Ctx& c) {
       break;
   }
   if (r.kmp_status == KmpStatus::indeterminate) {
-    c.alert("platelets_needed");
+    // Show the last count there is, so the clinician sees how old it is.
+    std::vector<std::string> last;
+    if (const LabResult* old = c.latest(Analyte::platelets); old && !plt)
+      last.push_back("last count " + describe(*old, plt_unit) + ", " +
+                     fmt_num(static_cast<double>((c.as_of - old->time).count()) / 86400.0, 1) +
+                     " days before as-of");
+    c.alert("platelets_needed", last);
     c.finding("KMP-1",
               plt ? "The platelet count's bound cannot settle whether it is below " +
                         fmt_num(present_below) + " " + plt_unit + ": status indeterminate."

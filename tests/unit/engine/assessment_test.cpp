@@ -25,7 +25,9 @@ TEST(KMP_1, ExactlyHundredIsAbsent) {
 TEST(KMP_1, NoFreshCountIsIndeterminateWithAlert) {
   auto r = Builder().dx("khe").platelets(40, 8 * 24).eval();  // 8 days old
   EXPECT_EQ(r.kmp_status, KmpStatus::indeterminate);
-  EXPECT_TRUE(has_alert(r, "platelets_needed"));
+  ASSERT_TRUE(has_alert(r, "platelets_needed"));
+  ASSERT_EQ(find_alert(r, "platelets_needed")->details.size(), 1u);  // the stale count, shown
+  EXPECT_NE(find_alert(r, "platelets_needed")->details[0].find("8 days"), std::string::npos);
   EXPECT_FALSE(r.regimen);
   EXPECT_EQ(r.regimen_null_reason, "data_missing");
 }
