@@ -6,15 +6,12 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "write/json_stream.h"
 #include "write/labels.h"
 #include "write/number.h"
 
 namespace khe::write {
 namespace {
-
-using Json = nlohmann::ordered_json;
 
 // Display precision (decimals) per kind of number.
 constexpr int kDoseDecimals = 4;
@@ -24,222 +21,364 @@ constexpr int kBodyDecimals = 3;   // kg, cm
 constexpr int kValueDecimals = 6;  // lab values after unit conversion
 constexpr int kHoursDecimals = 2;
 
-// A rounded number; integral values are written as integers ("12", not "12.0").
-Json num(double v, int decimals) {
-  const double r = round_to(v, decimals);
-  if (std::isfinite(r) && std::abs(r) < 1e15 && r == std::floor(r)) {
-    return static_cast<std::int64_t>(r);
+// Streams the report; member functions follow the report's sections in contract order.
+class ReportWriter {
+ public:
+  explicit ReportWriter(std::string& out) : j_(out) {}
+
+  void report(const engine::Report& r);
+
+ private:
+  // A rounded number; integral values are written as integers ("12", not "12.0").
+  void num(double v, int decimals) {
+    const double r = round_to(v, decimals);
+    if (std::isfinite(r) && std::abs(r) < 1e15 && r == std::floor(r)) {
+      j_.value(static_cast<std::int64_t>(r));
+    } else {
+      j_.value(r);
+    }
   }
-  return r;
-}
+  template <typename Q>
+  void opt_num(const std::optional<Q>& q, int decimals) {
+    q ? num(q->value, decimals) : j_.null();
+  }
+  void opt_bool(const std::optional<bool>& b) { b ? j_.value(*b) : j_.null(); }
+  void opt_int(const std::optional<int>& n) { n ? j_.value(*n) : j_.null(); }
+  void opt_instant(const std::optional<Instant>& t) {
+    t ? j_.value(format_instant(*t)) : j_.null();
+  }
+  void opt_date(const std::optional<Date>& d) { d ? j_.value(format_date(*d)) : j_.null(); }
+  void text_or_null(const std::string& s) { s.empty() ? j_.null() : j_.value(s); }
+  void comparator(model::Comparator c) {
+    c == model::Comparator::none ? j_.null() : j_.value(comparator_symbol(c));
+  }
+  void strings(const std::vector<std::string>& v) {
+    j_.begin_array();
+    for (const auto& s : v) j_.value(s);
+    j_.end_array();
+  }
 
-template <typename T, typename F>
-Json opt(const std::optional<T>& v, F&& f) {
-  return v ? f(*v) : Json(nullptr);
-}
+  void why(const engine::Provenance& p);
+  void body_size(const engine::BodySize& b);
+  void dose(const engine::Dose& d);
+  void doses(const std::vector<engine::Dose>& ds);
+  void kmp(const engine::Report& r);
+  void recommendation(const engine::Report& r);
+  void alerts(const std::vector<engine::Alert>& as);
+  void response(const engine::Response& x);
+  void findings(const std::vector<engine::Finding>& fs);
+  void values_used(const std::vector<engine::UsedValue>& vs);
+  void patient(const engine::Report& r);
+  void data_quality(const std::vector<model::DataIssue>& is);
 
-Json opt_bool(const std::optional<bool>& v) { return v ? Json(*v) : Json(nullptr); }
-
-Json strings(const std::vector<std::string>& v) {
-  Json a = Json::array();
-  for (const auto& s : v) a.push_back(s);
-  return a;
-}
-
-Json text_or_null(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
-
-Json comparator(model::Comparator c) {
-  return c == model::Comparator::none ? Json(nullptr) : Json(comparator_symbol(c));
-}
+  JsonStream j_;
+};
 
 // The four provenance fields every finding, alert, dose and regimen carries.
-void add_why(Json& j, const engine::Provenance& why) {
-  j["rule_id"] = why.rule_id;
-  j["sources"] = strings(why.sources);
-  j["evidence_tag"] = text_or_null(why.evidence_tag);
-  j["local_default"] = why.local_default;
+void ReportWriter::why(const engine::Provenance& p) {
+  j_.key("rule_id");
+  j_.value(p.rule_id);
+  j_.key("sources");
+  strings(p.sources);
+  j_.key("evidence_tag");
+  text_or_null(p.evidence_tag);
+  j_.key("local_default");
+  j_.value(p.local_default);
 }
 
-Json instant(Instant t) { return format_instant(t); }
-
-Json body_size(const engine::BodySize& b) {
-  Json j = Json::object();
-  j["weight_kg"] = opt(b.weight, [](Kilograms w) { return num(w.value, kBodyDecimals); });
-  j["weight_time"] = opt(b.weight_time, instant);
-  j["height_cm"] = opt(b.height, [](Centimetres h) { return num(h.value, kBodyDecimals); });
-  j["height_time"] = opt(b.height_time, instant);
-  j["bsa_m2"] = opt(b.bsa, [](SquareMetres s) { return num(s.value, kBsaDecimals); });
-  return j;
+// Members only: the dose and the patient share them inside their own objects.
+void ReportWriter::body_size(const engine::BodySize& b) {
+  j_.key("weight_kg");
+  opt_num(b.weight, kBodyDecimals);
+  j_.key("weight_time");
+  opt_instant(b.weight_time);
+  j_.key("height_cm");
+  opt_num(b.height, kBodyDecimals);
+  j_.key("height_time");
+  opt_instant(b.height_time);
+  j_.key("bsa_m2");
+  opt_num(b.bsa, kBsaDecimals);
 }
 
-Json dose(const engine::Dose& d) {
-  Json j = Json::object();
-  j["drug"] = d.drug;
-  j["dose_mg"] = num(d.dose.value, kDoseDecimals);
-  j["interval_h"] = num(d.interval_h, kHoursDecimals);
-  j["route"] = d.route;
-  j["basis"] = d.basis;
-  j["calculated_mg"] = num(d.calculated.value, kDoseDecimals);
-  j["daily_mg"] = opt(d.daily, [](Milligrams m) { return num(m.value, kDoseDecimals); });
-  j["volume_mL"] = opt(d.volume, [](Millilitres v) { return num(v.value, kVolumeDecimals); });
-  j["concentration_mg_per_mL"] =
-      opt(d.concentration, [](MgPerMl c) { return num(c.value, kDoseDecimals); });
-  j["formulation"] = text_or_null(d.formulation);
-  j["capped"] = d.capped;
-  j["halved"] = d.halved;
-  j["current"] = d.current;
-  j.update(body_size(d.body));
-  j["notes"] = strings(d.notes);
-  add_why(j, d.why);
-  return j;
+void ReportWriter::dose(const engine::Dose& d) {
+  j_.begin_object();
+  j_.key("drug");
+  j_.value(d.drug);
+  j_.key("dose_mg");
+  num(d.dose.value, kDoseDecimals);
+  j_.key("interval_h");
+  num(d.interval_h, kHoursDecimals);
+  j_.key("route");
+  j_.value(d.route);
+  j_.key("basis");
+  j_.value(d.basis);
+  j_.key("calculated_mg");
+  num(d.calculated.value, kDoseDecimals);
+  j_.key("daily_mg");
+  opt_num(d.daily, kDoseDecimals);
+  j_.key("volume_mL");
+  opt_num(d.volume, kVolumeDecimals);
+  j_.key("concentration_mg_per_mL");
+  opt_num(d.concentration, kDoseDecimals);
+  j_.key("formulation");
+  text_or_null(d.formulation);
+  j_.key("capped");
+  j_.value(d.capped);
+  j_.key("halved");
+  j_.value(d.halved);
+  j_.key("current");
+  j_.value(d.current);
+  body_size(d.body);
+  j_.key("notes");
+  strings(d.notes);
+  why(d.why);
+  j_.end_object();
 }
 
-Json doses(const std::vector<engine::Dose>& ds) {
-  Json a = Json::array();
-  for (const auto& d : ds) a.push_back(dose(d));
-  return a;
+void ReportWriter::doses(const std::vector<engine::Dose>& ds) {
+  j_.begin_array();
+  for (const auto& d : ds) dose(d);
+  j_.end_array();
 }
 
-Json kmp(const engine::Report& r) {
-  Json j = Json::object();
-  j["status"] = engine::name(r.kmp_status);
+void ReportWriter::kmp(const engine::Report& r) {
+  j_.begin_object();
+  j_.key("status");
+  j_.value(engine::name(r.kmp_status));
   // The contract: severity is null unless KMP is present or suspected.
   const bool graded =
       r.kmp_status == engine::KmpStatus::present || r.kmp_status == engine::KmpStatus::suspected;
-  j["severity"] = graded ? opt(r.kmp_severity, [](engine::Band b) { return Json(engine::name(b)); })
-                         : Json(nullptr);
-  j["platelets_10e9_per_L"] =
-      opt(r.platelets, [](const model::Measured& m) { return num(m.value, kValueDecimals); });
-  j["platelets_comparator"] = r.platelets ? comparator(r.platelets->comparator) : Json(nullptr);
-  j["definition"] = text_or_null(r.kmp_definition);
-  j["diagnosis"] = text_or_null(r.diagnosis);
-  j["diagnosis_certainty"] =
-      opt(r.diagnosis_certainty, [](model::Certainty c) { return Json(certainty_name(c)); });
-  return j;
+  j_.key("severity");
+  (graded && r.kmp_severity) ? j_.value(engine::name(*r.kmp_severity)) : j_.null();
+  j_.key("platelets_10e9_per_L");
+  r.platelets ? num(r.platelets->value, kValueDecimals) : j_.null();
+  j_.key("platelets_comparator");
+  r.platelets ? comparator(r.platelets->comparator) : j_.null();
+  j_.key("definition");
+  text_or_null(r.kmp_definition);
+  j_.key("diagnosis");
+  text_or_null(r.diagnosis);
+  j_.key("diagnosis_certainty");
+  r.diagnosis_certainty ? j_.value(certainty_name(*r.diagnosis_certainty)) : j_.null();
+  j_.end_object();
 }
 
-Json recommendation(const engine::Report& r) {
-  Json j = Json::object();
-  j["regimen"] = opt(r.regimen, [](engine::Regimen g) { return Json(engine::name(g)); });
-  j["doses"] = doses(r.doses);
-  j["null_reason"] = r.regimen ? Json(nullptr) : text_or_null(r.regimen_null_reason);
+void ReportWriter::recommendation(const engine::Report& r) {
+  j_.begin_object();
+  j_.key("regimen");
+  r.regimen ? j_.value(engine::name(*r.regimen)) : j_.null();
+  j_.key("doses");
+  doses(r.doses);
+  j_.key("null_reason");
+  r.regimen ? j_.null() : text_or_null(r.regimen_null_reason);
   if (r.regimen_why) {
-    add_why(j, *r.regimen_why);
+    why(*r.regimen_why);
   } else {
-    j["rule_id"] = nullptr;
-    j["sources"] = Json::array();
-    j["evidence_tag"] = nullptr;
-    j["local_default"] = false;
+    j_.key("rule_id");
+    j_.null();
+    j_.key("sources");
+    strings({});
+    j_.key("evidence_tag");
+    j_.null();
+    j_.key("local_default");
+    j_.value(false);
   }
-  j["current_doses"] = doses(r.current_doses);
-  j["context"] = strings(r.context);
-  return j;
+  j_.key("current_doses");
+  doses(r.current_doses);
+  j_.key("context");
+  strings(r.context);
+  j_.end_object();
 }
 
-Json alerts(const std::vector<engine::Alert>& as) {
-  Json a = Json::array();
-  for (const auto& al : as) {
-    Json j = Json::object();
-    j["code"] = al.code;
-    j["severity"] = engine::name(al.severity);
-    j["message"] = al.message;
-    j["details"] = strings(al.details);
-    add_why(j, al.why);
-    a.push_back(std::move(j));
+void ReportWriter::alerts(const std::vector<engine::Alert>& as) {
+  j_.begin_array();
+  for (const auto& a : as) {
+    j_.begin_object();
+    j_.key("code");
+    j_.value(a.code);
+    j_.key("severity");
+    j_.value(engine::name(a.severity));
+    j_.key("message");
+    j_.value(a.message);
+    j_.key("details");
+    strings(a.details);
+    why(a.why);
+    j_.end_object();
   }
-  return a;
+  j_.end_array();
 }
 
-Json response(const engine::Response& x) {
-  Json j = Json::object();
-  j["therapy_start"] = opt(x.therapy_start, [](Date d) { return Json(format_date(d)); });
-  j["platelet_response"] = opt_bool(x.platelet_response);
-  j["durable_platelet_response_week4"] = opt_bool(x.durable_platelet_response_week4);
-  j["days_to_platelet_response"] = opt(x.days_to_platelet_response, [](int d) { return Json(d); });
-  j["fibrinogen_stabilized"] = opt_bool(x.fibrinogen_stabilized);
-  j["relapse"] = x.relapse;
-  j["resolution_date"] = opt(x.resolution_date, [](Date d) { return Json(format_date(d)); });
-  add_why(j, x.why);
-  return j;
+void ReportWriter::response(const engine::Response& x) {
+  j_.begin_object();
+  j_.key("therapy_start");
+  opt_date(x.therapy_start);
+  j_.key("platelet_response");
+  opt_bool(x.platelet_response);
+  j_.key("durable_platelet_response_week4");
+  opt_bool(x.durable_platelet_response_week4);
+  j_.key("days_to_platelet_response");
+  opt_int(x.days_to_platelet_response);
+  j_.key("fibrinogen_stabilized");
+  opt_bool(x.fibrinogen_stabilized);
+  j_.key("relapse");
+  j_.value(x.relapse);
+  j_.key("resolution_date");
+  opt_date(x.resolution_date);
+  why(x.why);
+  j_.end_object();
 }
 
-Json findings(const std::vector<engine::Finding>& fs) {
-  Json a = Json::array();
+void ReportWriter::findings(const std::vector<engine::Finding>& fs) {
+  j_.begin_array();
   for (const auto& f : fs) {
-    Json j = Json::object();
-    add_why(j, f.why);
-    j["statement"] = f.statement;
-    a.push_back(std::move(j));
+    j_.begin_object();
+    why(f.why);
+    j_.key("statement");
+    j_.value(f.statement);
+    j_.end_object();
   }
-  return a;
+  j_.end_array();
 }
 
-Json values_used(const std::vector<engine::UsedValue>& vs) {
-  Json a = Json::array();
+void ReportWriter::values_used(const std::vector<engine::UsedValue>& vs) {
+  j_.begin_array();
   for (const auto& v : vs) {
-    Json j = Json::object();
-    j["name"] = v.name;
-    j["value"] = num(v.value.value, kValueDecimals);
-    j["comparator"] = comparator(v.value.comparator);
-    j["unit"] = v.unit;
-    j["time"] = format_instant(v.time);
-    j["age_hours"] = num(v.age_hours, kHoursDecimals);
-    j["confounded"] = v.confounded;
-    j["resource"] = v.source.resource;
-    j["path"] = v.source.path;
-    a.push_back(std::move(j));
+    j_.begin_object();
+    j_.key("name");
+    j_.value(v.name);
+    j_.key("value");
+    num(v.value.value, kValueDecimals);
+    j_.key("comparator");
+    comparator(v.value.comparator);
+    j_.key("unit");
+    j_.value(v.unit);
+    j_.key("time");
+    j_.value(format_instant(v.time));
+    j_.key("age_hours");
+    num(v.age_hours, kHoursDecimals);
+    j_.key("confounded");
+    j_.value(v.confounded);
+    j_.key("resource");
+    j_.value(v.source.resource);
+    j_.key("path");
+    j_.value(v.source.path);
+    j_.end_object();
   }
-  return a;
+  j_.end_array();
 }
 
-Json patient(const engine::Report& r) {
-  Json j = Json::object();
-  j["age_days"] = opt(r.age_days, [](int d) { return Json(d); });
-  j["corrected_age_days"] = opt(r.corrected_age_days, [](int d) { return Json(d); });
-  j.update(body_size(r.body));
-  return j;
+void ReportWriter::patient(const engine::Report& r) {
+  j_.begin_object();
+  j_.key("age_days");
+  opt_int(r.age_days);
+  j_.key("corrected_age_days");
+  opt_int(r.corrected_age_days);
+  body_size(r.body);
+  j_.end_object();
 }
 
-Json data_quality(const std::vector<model::DataIssue>& is) {
-  Json a = Json::array();
+void ReportWriter::data_quality(const std::vector<model::DataIssue>& is) {
+  j_.begin_array();
   for (const auto& i : is) {
-    Json j = Json::object();
-    j["code"] = i.code;
-    j["severity"] = issue_severity_name(i.severity);
-    j["resource"] = i.source.resource;
-    j["path"] = i.source.path;
-    j["message"] = i.message;
-    a.push_back(std::move(j));
+    j_.begin_object();
+    j_.key("code");
+    j_.value(i.code);
+    j_.key("severity");
+    j_.value(issue_severity_name(i.severity));
+    j_.key("resource");
+    j_.value(i.source.resource);
+    j_.key("path");
+    j_.value(i.source.path);
+    j_.key("message");
+    j_.value(i.message);
+    j_.end_object();
   }
-  return a;
+  j_.end_array();
+}
+
+void ReportWriter::report(const engine::Report& r) {
+  j_.begin_object();
+  j_.key("kmp");
+  kmp(r);
+
+  j_.key("coagulopathy");
+  j_.begin_object();
+  j_.key("present");
+  opt_bool(r.coagulopathy);
+  j_.key("severe_hypofibrinogenemia");
+  opt_bool(r.severe_hypofibrinogenemia);
+  j_.key("criteria");
+  strings(r.coagulopathy_criteria);
+  j_.end_object();
+
+  j_.key("anemia");
+  j_.begin_object();
+  j_.key("present");
+  opt_bool(r.anemia);
+  j_.key("severe");
+  opt_bool(r.severe_anemia);
+  j_.end_object();
+
+  j_.key("risk");
+  j_.begin_object();
+  j_.key("level");
+  j_.value(r.high_risk ? "high" : "standard");
+  j_.key("reasons");
+  strings(r.risk_reasons);
+  j_.end_object();
+
+  j_.key("urgency");
+  j_.value(engine::name(r.urgency));
+  j_.key("urgency_reasons");
+  strings(r.urgency_reasons);
+  j_.key("recommendation");
+  recommendation(r);
+  j_.key("alerts");
+  alerts(r.alerts);
+  j_.key("response");
+  r.response ? response(*r.response) : j_.null();
+  j_.key("findings");
+  findings(r.findings);
+  j_.key("values_used");
+  values_used(r.values_used);
+  j_.key("patient");
+  patient(r);
+  j_.key("data_quality");
+  data_quality(r.data_issues);
+
+  j_.key("provenance");
+  j_.begin_object();
+  j_.key("engine_version");
+  j_.value(r.engine_version);
+  j_.key("knowledge_version");
+  j_.value(r.knowledge_version);
+  j_.key("profile");
+  j_.value(r.profile);
+  j_.key("as_of");
+  j_.value(format_instant(r.as_of));
+  j_.key("input_sha256");
+  j_.value(r.input_sha256);
+  j_.end_object();
+  j_.end_object();
+}
+
+// A generous guess at the report's size, so the string is allocated once in the common
+// case: the fixed sections plus a typical size for each listed item.
+std::size_t expected_size(const engine::Report& r) {
+  const std::size_t strings = r.coagulopathy_criteria.size() + r.risk_reasons.size() +
+                              r.urgency_reasons.size() + r.context.size();
+  return 2048 + 1024 * (r.doses.size() + r.current_doses.size()) + 512 * r.alerts.size() +
+         384 * (r.findings.size() + r.values_used.size() + r.data_issues.size()) + 128 * strings;
 }
 
 }  // namespace
 
-std::string to_json(const engine::Report& r) {
-  Json j = Json::object();
-  j["kmp"] = kmp(r);
-  j["coagulopathy"] = {{"present", opt_bool(r.coagulopathy)},
-                       {"severe_hypofibrinogenemia", opt_bool(r.severe_hypofibrinogenemia)},
-                       {"criteria", strings(r.coagulopathy_criteria)}};
-  j["anemia"] = {{"present", opt_bool(r.anemia)}, {"severe", opt_bool(r.severe_anemia)}};
-  j["risk"] = {{"level", r.high_risk ? "high" : "standard"}, {"reasons", strings(r.risk_reasons)}};
-  j["urgency"] = engine::name(r.urgency);
-  j["urgency_reasons"] = strings(r.urgency_reasons);
-  j["recommendation"] = recommendation(r);
-  j["alerts"] = alerts(r.alerts);
-  j["response"] = opt(r.response, response);
-  j["findings"] = findings(r.findings);
-  j["values_used"] = values_used(r.values_used);
-  j["patient"] = patient(r);
-  j["data_quality"] = data_quality(r.data_issues);
-  j["provenance"] = {{"engine_version", r.engine_version},
-                     {"knowledge_version", r.knowledge_version},
-                     {"profile", r.profile},
-                     {"as_of", format_instant(r.as_of)},
-                     {"input_sha256", r.input_sha256}};
-  // Replace invalid UTF-8 rather than throw: a report is always produced.
-  return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+std::string to_json(const engine::Report& report) {
+  std::string out;
+  out.reserve(expected_size(report));
+  ReportWriter(out).report(report);
+  out += '\n';
+  return out;
 }
 
 }  // namespace khe::write
