@@ -13,10 +13,10 @@ bool is_absolute_url(std::string_view s) {
   return s.starts_with("http://") || s.starts_with("https://");
 }
 
-model::DataIssue note(std::string code, model::IssueSeverity severity, std::string resource,
+model::DataIssue note(std::string code, model::IssueSeverity severity, std::string_view resource,
                       std::string path, std::string message) {
   return model::DataIssue{
-      std::move(code), severity, {std::move(resource), std::move(path)}, std::move(message)};
+      std::move(code), severity, {std::string(resource), std::move(path)}, std::move(message)};
 }
 
 // Moves the facts owned by member resources into `out`.
@@ -47,10 +47,17 @@ bool refers_to(std::string_view reference, const PatientEntry& p) {
   return false;
 }
 
-std::string_view Collector::begin(std::string label, Subject subject) {
+Collector::Span Collector::store(std::string_view s) {
+  Span span{text_.size(), s.size()};
+  text_ += s;
+  return span;
+}
+
+std::string_view Collector::begin(std::string_view label, Subject subject) {
   current_ = static_cast<std::uint32_t>(resources_.size());
-  resources_.push_back({std::move(label), std::move(subject)});
-  return resources_.back().label;
+  Span stored = store(label);
+  resources_.push_back({stored, subject.kind, store(subject.reference)});
+  return view(stored);
 }
 
 void Collector::reserve(std::size_t n) {
@@ -69,9 +76,10 @@ std::vector<char> Collector::membership(const PatientEntry& chosen,
   const bool only_patient = patients_.size() == 1;
   for (std::size_t r = 0; r < resources_.size(); ++r) {
     const ResourceInfo& info = resources_[r];
-    switch (info.subject.kind) {
+    const std::string_view label = view(info.label);
+    switch (info.subject) {
       case Subject::Kind::reference: {
-        const std::string& ref = info.subject.reference;
+        const std::string_view ref = view(info.reference);
         bool mine = std::any_of(patients_.begin(), patients_.end(), [&](const PatientEntry& p) {
           return (&p == &chosen || (!p.id.empty() && p.id == chosen.id)) && refers_to(ref, p);
         });
@@ -84,25 +92,25 @@ std::vector<char> Collector::membership(const PatientEntry& chosen,
         if (known) {
           ++other_patients;
         } else {
-          notes.push_back(note(
-              "subject_unresolved", model::IssueSeverity::warning, info.label, "subject.reference",
-              "subject '" + ref + "' names no Patient in the input; resource not used"));
+          notes.push_back(note("subject_unresolved", model::IssueSeverity::warning, label,
+                               "subject.reference",
+                               "subject '" + std::string(ref) +
+                                   "' names no Patient in the input; resource not used"));
         }
         break;
       }
       case Subject::Kind::unreadable:
-        notes.push_back(note("subject_unreadable", model::IssueSeverity::warning, info.label,
-                             "subject", "subject is not a readable reference; resource not used"));
+        notes.push_back(note("subject_unreadable", model::IssueSeverity::warning, label, "subject",
+                             "subject is not a readable reference; resource not used"));
         break;
       case Subject::Kind::none:
         if (only_patient) {
           member[r] = 1;
           notes.push_back(
-              note("subject_missing", model::IssueSeverity::info, info.label, "subject",
+              note("subject_missing", model::IssueSeverity::info, label, "subject",
                    "no subject; read as " + chosen.label + ", the only Patient in the input"));
         } else {
-          notes.push_back(note("subject_missing", model::IssueSeverity::warning, info.label,
-                               "subject",
+          notes.push_back(note("subject_missing", model::IssueSeverity::warning, label, "subject",
                                "no subject and several Patients in the input; resource not used"));
         }
         break;
@@ -117,19 +125,38 @@ std::vector<char> Collector::membership(const PatientEntry& chosen,
   return member;
 }
 
+// Appends the member labs to `out` sorted by time, ties in input order (what a stable sort
+// by time gives). Sorting small (time, index) keys and moving each lab once is much cheaper
+// than a stable sort of whole LabResults.
+void Collector::keep_labs(const std::vector<char>& member, std::vector<model::LabResult>& out) {
+  struct Key {
+    Instant time;
+    std::size_t index;  // into labs_: unique, so the order is total and matches stable order
+  };
+  std::vector<Key> keys;
+  keys.reserve(labs_.size());
+  for (std::size_t i = 0; i < labs_.size(); ++i) {
+    const auto& o = labs_[i];
+    if (o.owner == kInput || member[o.owner]) keys.push_back({o.fact.time, i});
+  }
+  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+    return a.time != b.time ? a.time < b.time : a.index < b.index;
+  });
+  out.reserve(out.size() + keys.size());
+  for (const Key& k : keys) out.push_back(std::move(labs_[k.index].fact));
+  labs_.clear();
+}
+
 void Collector::finish(const PatientEntry& chosen, model::Record& record) {
   std::vector<model::DataIssue> notes;
   std::vector<char> member = membership(chosen, notes);
-  keep(labs_, member, record.labs, kInput);
+  keep_labs(member, record.labs);
   keep(findings_, member, record.findings, kInput);
   keep(diagnoses_, member, record.diagnoses, kInput);
   keep(procedures_, member, record.procedures, kInput);
   keep(medications_, member, record.medications, kInput);
   keep(issues_, member, record.issues, kInput);
   for (auto& n : notes) record.issues.push_back(std::move(n));
-  std::stable_sort(
-      record.labs.begin(), record.labs.end(),
-      [](const model::LabResult& a, const model::LabResult& b) { return a.time < b.time; });
 }
 
 }  // namespace khe::fhir

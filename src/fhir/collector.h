@@ -12,11 +12,12 @@
 
 namespace khe::fhir {
 
-// Whose a resource is, from `subject.reference` (or `patient.reference`).
+// Whose a resource is, from `subject.reference` (or `patient.reference`). A view into the
+// DOM: Collector::begin() copies it.
 struct Subject {
   enum class Kind : std::uint8_t { none, reference, unreadable };
   Kind kind = Kind::none;
-  std::string reference;  // any "/_history/..." suffix removed
+  std::string_view reference;  // any "/_history/..." suffix removed
 };
 
 // A Patient resource, copied out of the DOM. The birth date is kept as found and checked
@@ -39,8 +40,9 @@ bool refers_to(std::string_view reference, const PatientEntry& p);
 class Collector {
  public:
   // Starts a clinical resource; facts and issues added until the next begin() are its own.
-  // Returns the stored label, valid until the next begin().
-  std::string_view begin(std::string label, Subject subject);
+  // Copies `label` and the subject reference; returns the stored label, valid until the
+  // next begin().
+  std::string_view begin(std::string_view label, Subject subject);
   // Room for `n` more resources (an estimate from a Bundle's entry count).
   void reserve(std::size_t n);
 
@@ -57,8 +59,9 @@ class Collector {
   std::vector<PatientEntry>& patients() { return patients_; }
   const std::vector<PatientEntry>& patients() const { return patients_; }
 
-  // Moves the facts and issues of the resources that belong to `chosen` into `record`
-  // (labs sorted by time, stable), plus issues about the resources that were left out.
+  // Moves the facts and issues of the resources that belong to `chosen` into `record` (a
+  // fresh one: labs sorted by time, ties in input order), plus issues about the resources
+  // that were left out.
   void finish(const PatientEntry& chosen, model::Record& record);
 
  private:
@@ -68,15 +71,27 @@ class Collector {
     std::uint32_t owner;
     T fact;
   };
+  // A range of text_.
+  struct Span {
+    std::size_t begin = 0;
+    std::size_t size = 0;
+  };
+  // Labels and subject references live in one buffer (text_), not one string each: most
+  // resources are only ever named through their facts' SourceRefs, which copy the label.
   struct ResourceInfo {
-    std::string label;
-    Subject subject;
+    Span label;
+    Subject::Kind subject = Subject::Kind::none;
+    Span reference;
   };
 
+  Span store(std::string_view s);
+  std::string_view view(Span s) const { return std::string_view(text_).substr(s.begin, s.size); }
   std::vector<char> membership(const PatientEntry& chosen,
                                std::vector<model::DataIssue>& notes) const;
+  void keep_labs(const std::vector<char>& member, std::vector<model::LabResult>& out);
 
   std::uint32_t current_ = kInput;
+  std::string text_;
   std::vector<ResourceInfo> resources_;
   std::vector<PatientEntry> patients_;
   std::vector<Owned<model::LabResult>> labs_;

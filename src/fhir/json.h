@@ -6,6 +6,8 @@
 
 #include <simdjson.h>
 
+#include <array>
+#include <charconv>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -29,6 +31,27 @@ inline std::string_view str(Element e, std::string_view key) {
   std::string_view s;
   if (e.at_key(key).get(v) != simdjson::SUCCESS || v.get(s) != simdjson::SUCCESS) return {};
   return s;
+}
+
+// The first value of each of `keys` in `obj` (nullopt where absent, all nullopt when `obj`
+// is not an object), found in one pass over its fields: at_key() walks the fields once per
+// key. The first occurrence of a repeated key wins, exactly as with at_key().
+template <std::size_t N>
+std::array<std::optional<Element>, N> members(Element obj,
+                                              const std::array<std::string_view, N>& keys) {
+  std::array<std::optional<Element>, N> found{};
+  simdjson::dom::object o;
+  if (obj.get(o) != simdjson::SUCCESS) return found;
+  std::size_t missing = N;
+  for (auto field = o.begin(); field != o.end(); ++field) {
+    for (std::size_t i = 0; i < N; ++i) {
+      if (found[i] || !field.key_equals(keys[i])) continue;  // key_equals: length first
+      found[i] = field.value();
+      if (--missing == 0) return found;
+      break;
+    }
+  }
+  return found;
 }
 
 inline bool is_object(Element e) { return e.type() == element_type::OBJECT; }
@@ -59,12 +82,25 @@ inline std::optional<Element> first(Element e, std::string_view key) {
   return std::nullopt;
 }
 
+// Appends the decimal digits of `i` to `s`.
+inline void append_number(std::string& s, std::size_t i) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, i);
+  s.append(buf, r.ptr);
+}
+
+// Appends the "key[i]" path segment to `s`.
+inline void append_indexed(std::string& s, std::string_view key, std::size_t i) {
+  s += key;
+  s += '[';
+  append_number(s, i);
+  s += ']';
+}
+
 // "key[i]" path segment.
 inline std::string indexed(std::string_view key, std::size_t i) {
-  std::string s(key);
-  s += '[';
-  s += std::to_string(i);
-  s += ']';
+  std::string s;
+  append_indexed(s, key, i);
   return s;
 }
 

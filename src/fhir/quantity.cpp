@@ -21,9 +21,8 @@ struct TextField {
   std::string_view text;
 };
 
-TextField text_field(Element obj, std::string_view key) {
+TextField text_field(const std::optional<Element>& v) {
   TextField f;
-  auto v = member(obj, key);
   if (!v) return f;
   f.present = true;
   f.ok = v->get(f.text) == simdjson::SUCCESS;
@@ -53,14 +52,15 @@ std::string ambiguous_unit_message(std::string_view text) {
   return m;
 }
 
-Rejection read_comparator(Element q, std::string_view rel, bool allow, model::Comparator* out) {
+// Paths of rejections are joined only when a value is refused: most values are used.
+Rejection read_comparator(TextField c, std::string_view rel, bool allow, model::Comparator* out) {
   *out = model::Comparator::none;
-  TextField c = text_field(q, "comparator");
   if (!c.present) return {};
-  std::string where = join(rel, "comparator");
-  if (!c.ok) return reject("value_rejected", where, "comparator is not a string; value not used");
+  if (!c.ok)
+    return reject("value_rejected", join(rel, "comparator"),
+                  "comparator is not a string; value not used");
   if (!allow)
-    return reject("value_rejected", where,
+    return reject("value_rejected", join(rel, "comparator"),
                   "a comparator is not allowed here ('" + std::string(c.text) + "')");
   if (c.text == "<")
     *out = model::Comparator::lt;
@@ -71,31 +71,26 @@ Rejection read_comparator(Element q, std::string_view rel, bool allow, model::Co
   else if (c.text == ">=")
     *out = model::Comparator::ge;
   else
-    return reject("value_rejected", where,
+    return reject("value_rejected", join(rel, "comparator"),
                   "comparator '" + std::string(c.text) +
                       "' cannot be used (only <, <=, >, >=); value not used");
   return {};
 }
 
-Rejection read_value(Element q, std::string_view rel, double* out) {
-  std::string where = join(rel, "value");
-  auto v = member(q, "value");
-  if (!v) return reject("value_missing", where, "quantity has no value");
+Rejection read_value(const std::optional<Element>& v, std::string_view rel, double* out) {
+  if (!v) return reject("value_missing", join(rel, "value"), "quantity has no value");
   if (v->get_double().get(*out) == simdjson::SUCCESS) return {};
   std::string_view s;
   if (v->get(s) == simdjson::SUCCESS)
-    return reject("value_rejected", where,
+    return reject("value_rejected", join(rel, "value"),
                   "value is the string \"" + std::string(s.substr(0, 40)) +
                       "\", not a JSON number; value not used");
-  return reject("value_rejected", where, "value is not a JSON number; value not used");
+  return reject("value_rejected", join(rel, "value"), "value is not a JSON number; value not used");
 }
 
 // Resolves the UCUM code of a Quantity (see read_raw_quantity).
-Rejection read_unit(Element q, std::string_view rel, const knowledge::Codes& codes,
-                    RawQuantity* out) {
-  TextField system = text_field(q, "system");
-  TextField code = text_field(q, "code");
-  TextField unit = text_field(q, "unit");
+Rejection read_unit(TextField system, TextField code, TextField unit, std::string_view rel,
+                    const knowledge::Codes& codes, RawQuantity* out) {
   if (!system.ok)
     return reject("unit_invalid", join(rel, "system"), "system is not a string; value not used");
   if (!code.ok)
@@ -188,9 +183,15 @@ Rejection read_raw_quantity(Element q, std::string_view rel, const knowledge::Co
                             bool allow_comparator, RawQuantity* out) {
   if (!is_object(q))
     return reject("value_rejected", std::string(rel), "quantity is not a JSON object");
-  if (Rejection r = read_value(q, rel, &out->value); !r.ok()) return r;
-  if (Rejection r = read_comparator(q, rel, allow_comparator, &out->comparator); !r.ok()) return r;
-  return read_unit(q, rel, codes, out);
+  static constexpr std::array<std::string_view, 5> kKeys = {"value", "comparator", "system", "code",
+                                                            "unit"};
+  const auto [value, comparator, system, code, unit] = members(q, kKeys);
+  if (Rejection r = read_value(value, rel, &out->value); !r.ok()) return r;
+  if (Rejection r =
+          read_comparator(text_field(comparator), rel, allow_comparator, &out->comparator);
+      !r.ok())
+    return r;
+  return read_unit(text_field(system), text_field(code), text_field(unit), rel, codes, out);
 }
 
 Rejection to_canonical(const RawQuantity& q, std::string_view rel, const knowledge::AnalyteDef& def,

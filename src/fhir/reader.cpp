@@ -92,8 +92,29 @@ Subject subject_of(Element resource) {
   if (trim(ref).empty()) return {Subject::Kind::unreadable, {}};
   std::size_t history = ref.find("/_history/");
   if (history != std::string_view::npos) ref = ref.substr(0, history);
-  return {Subject::Kind::reference, std::string(ref)};
+  return {Subject::Kind::reference, ref};
 }
+
+// Where a resource sits, naming it in the label when it has no id: "input", "line 4",
+// "entry 3" or "line 4 entry 3". The text is built only for resources without an id.
+struct Place {
+  static constexpr std::size_t kNoEntry = SIZE_MAX;
+  std::string_view document;  // "input" or "line 4"
+  std::size_t entry = kNoEntry;
+
+  void append_to(std::string& s) const {
+    if (entry == kNoEntry) {
+      s += document;
+      return;
+    }
+    if (document != "input") {
+      s += document;
+      s += ' ';
+    }
+    s += "entry ";
+    append_number(s, entry);
+  }
+};
 
 bool is_clinical(std::string_view type) {
   return type == "Observation" || type == "Condition" || type == "Procedure" ||
@@ -116,11 +137,12 @@ class Reader {
   // it ("" for the whole input, "line 4" + ": " for an NDJSON line); `place` names it in
   // labels of resources without an id ("line 4").
   void read_document(Element root, const std::string& base, std::string_view sep,
-                     const std::string& place);
+                     std::string_view place);
   void read_bundle(Element bundle, const std::string& base, std::string_view sep,
-                   const std::string& place);
-  void read_resource(Element resource, std::string_view full_url, const std::string& base,
-                     std::string_view sep, const std::string& place);
+                   std::string_view place);
+  // `type` is the resource's resourceType.
+  void read_resource(Element resource, std::string_view type, std::string_view full_url,
+                     std::string_view base, std::string_view sep, const Place& place);
   ReadOutcome assemble();
 
   const knowledge::Codes& codes_;
@@ -130,6 +152,8 @@ class Reader {
   Converter units_;
   std::vector<Error> problems_;
   std::size_t unlisted_problems_ = 0;
+  std::string label_;       // scratch for read_resource (reused: no allocation per resource)
+  std::string entry_base_;  // scratch for read_bundle: "entry[i].resource" after the base
 };
 
 void Reader::problem(std::string where, std::string message) {
@@ -210,40 +234,42 @@ void Reader::read_ndjson(std::string_view text) {
 }
 
 void Reader::read_document(Element root, const std::string& base, std::string_view sep,
-                           const std::string& place) {
-  if (str(root, "resourceType") == "Bundle")
+                           std::string_view place) {
+  std::string_view type = str(root, "resourceType");
+  if (type == "Bundle")
     read_bundle(root, base, sep, place);
   else
-    read_resource(root, {}, base, sep, place);
+    read_resource(root, type, {}, base, sep, Place{place});
 }
 
 // Entries without a resource (a transaction's DELETE) are skipped; malformed entries are
 // summed into one note, so a hostile input cannot create an issue per byte.
 void Reader::read_bundle(Element bundle, const std::string& base, std::string_view sep,
-                         const std::string& place) {
+                         std::string_view place) {
   std::size_t malformed = 0, nested = 0;
   std::string first_bad;
-  std::string entry_base;
   simdjson::dom::array entries;
   if (bundle.at_key("entry").get(entries) == simdjson::SUCCESS) out_.reserve(entries.size());
   for_each(bundle, "entry", [&](Element entry, std::size_t i) {
-    auto resource = member(entry, "resource");
-    if (!is_object(entry) ||
-        (resource && (!is_object(*resource) || str(*resource, "resourceType").empty()))) {
+    static constexpr std::array<std::string_view, 2> kKeys = {"resource", "fullUrl"};
+    const auto [resource, full_url] = members(entry, kKeys);
+    std::string_view type = resource ? str(*resource, "resourceType") : std::string_view();
+    if (!is_object(entry) || (resource && (!is_object(*resource) || type.empty()))) {
       if (malformed++ == 0) first_bad = indexed("entry", i);
       return;
     }
     if (!resource) return;
-    if (str(*resource, "resourceType") == "Bundle") {
+    if (type == "Bundle") {
       ++nested;
       return;
     }
-    entry_base.assign(base);
-    if (!base.empty()) entry_base += sep;
-    entry_base += indexed("entry", i);
-    entry_base += ".resource";
-    std::string entry_place = (place == "input" ? "" : place + " ") + "entry " + std::to_string(i);
-    read_resource(*resource, str(entry, "fullUrl"), entry_base, ".", entry_place);
+    std::string_view url;  // absent or not a string: no fullUrl
+    if (full_url && full_url->get(url) != simdjson::SUCCESS) url = {};
+    entry_base_.assign(base);
+    if (!base.empty()) entry_base_ += sep;
+    append_indexed(entry_base_, "entry", i);
+    entry_base_ += ".resource";
+    read_resource(*resource, type, url, entry_base_, ".", Place{place, i});
   });
   if (malformed > 0) {
     out_.add_input_issue(
@@ -263,30 +289,31 @@ void Reader::read_bundle(Element bundle, const std::string& base, std::string_vi
   }
 }
 
-void Reader::read_resource(Element resource, std::string_view full_url, const std::string& base,
-                           std::string_view sep, const std::string& place) {
-  std::string_view type = str(resource, "resourceType");
+void Reader::read_resource(Element resource, std::string_view type, std::string_view full_url,
+                           std::string_view base, std::string_view sep, const Place& place) {
+  bool patient = type == "Patient";
+  if (!patient && !is_clinical(type)) return;  // other resources are not ours to read
   std::string_view id = str(resource, "id");
   // Appends only: g++ 12 -O3 warns (-Wrestrict, a false positive) on "lit" + std::string&&.
-  std::string label(type);
+  std::string& label = label_;
+  label.assign(type);
   if (id.empty()) {
     label += '[';
-    label += place;
+    place.append_to(label);
     label += ']';
   } else {
     label += '/';
     label += id;
   }
 
-  if (type == "Patient") {
-    std::string birth_path =
-        base.empty() ? std::string("birthDate") : base + std::string(sep) + "birthDate";
-    out_.patients().push_back(
-        read_patient(resource, std::move(label), full_url, std::move(birth_path)));
+  if (patient) {
+    std::string birth_path(base);
+    if (!base.empty()) birth_path += sep;
+    birth_path += "birthDate";
+    out_.patients().push_back(read_patient(resource, label, full_url, std::move(birth_path)));
     return;
   }
-  if (!is_clinical(type)) return;  // other resources are not ours to read
-  std::string_view stored = out_.begin(std::move(label), subject_of(resource));
+  std::string_view stored = out_.begin(label, subject_of(resource));
   Ctx c{codes_, out_, units_, resource, stored, base, sep};
   if (type == "Observation")
     read_observation(c);

@@ -24,14 +24,15 @@ struct Ctx {
   std::string_view base;   // path of the resource: "entry[3].resource", "line 4" or ""
   std::string_view sep;    // between base and a relative path: "." or ": "
 
-  // Full JSON path of `rel` (a path relative to the resource, "valueQuantity.value").
+  // Full JSON path of `rel` (a path relative to the resource, "valueQuantity.value"). Built
+  // with one exactly sized allocation: every fact carries one.
   std::string path(std::string_view rel) const {
-    if (base.empty()) return std::string(rel);
-    std::string p(base);
-    if (!rel.empty()) {
-      p += sep;
-      p += rel;
-    }
+    const bool has_sep = !base.empty() && !rel.empty();
+    std::string p;
+    p.reserve(base.size() + (has_sep ? sep.size() : 0) + rel.size());
+    p += base;
+    if (has_sep) p += sep;
+    p += rel;
     return p;
   }
   model::SourceRef source(std::string_view rel) const { return {std::string(label), path(rel)}; }
