@@ -34,7 +34,7 @@ std::optional<DrugMatch> match_drug(const Ctx& c, Element cc) {
   std::optional<DrugMatch> match;
   for_each(cc, "coding", [&](Element coding, std::size_t) {
     if (match || str(coding, "system") != c.codes.rxnorm_system) return;
-    auto it = c.codes.rxnorm_to_drug.find(std::string(str(coding, "code")));
+    auto it = c.codes.rxnorm_to_drug.find(str(coding, "code"));
     if (it != c.codes.rxnorm_to_drug.end()) match = DrugMatch{it->second, false};
   });
   if (match) return match;

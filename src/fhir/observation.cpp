@@ -27,14 +27,14 @@ ObservationCode classify(const Ctx& c, Element holder) {
     std::string_view value = str(coding, "code");
     if (value.empty()) return;
     if (system == c.codes.loinc_system) {
-      auto it = c.codes.loinc_to_analyte.find(std::string(value));
+      auto it = c.codes.loinc_to_analyte.find(value);
       if (it != c.codes.loinc_to_analyte.end()) out.analyte = it->second;
     } else if (finding.empty() && c.is_product(system, "finding")) {
       finding = value;
     }
   });
   if (out.analyte || finding.empty()) return out;
-  auto q = c.codes.quantity_findings.find(std::string(finding));
+  auto q = c.codes.quantity_findings.find(finding);
   if (q != c.codes.quantity_findings.end())
     out.analyte = q->second;
   else

@@ -105,7 +105,7 @@ Rejection read_unit(TextField system, TextField code, TextField unit, std::strin
       return {};
     }
     // A local code system may still spell an unambiguous unit ("x10E9/L").
-    auto alias = codes.unit_text_aliases.find(std::string(code.text));
+    auto alias = codes.unit_text_aliases.find(code.text);
     if (alias != codes.unit_text_aliases.end()) {
       out->ucum = alias->second;
       return {};
@@ -118,7 +118,7 @@ Rejection read_unit(TextField system, TextField code, TextField unit, std::strin
   if (trim(unit.text).empty())
     return reject("unit_missing", std::string(rel),
                   "quantity has no unit (no UCUM code, no unit text); value not used");
-  auto alias = codes.unit_text_aliases.find(std::string(unit.text));
+  auto alias = codes.unit_text_aliases.find(unit.text);
   if (alias == codes.unit_text_aliases.end())
     return reject("unit_ambiguous", join(rel, "unit"), ambiguous_unit_message(unit.text));
   out->ucum = alias->second;

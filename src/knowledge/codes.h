@@ -3,8 +3,10 @@
 // synonyms, RxNorm and drug names, and unambiguous unit-text aliases.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -12,6 +14,17 @@
 #include "model/analyte.h"
 
 namespace khe::knowledge {
+
+// Hash maps keyed by std::string that can be searched with a std::string_view, so the
+// reader looks codes up straight from the parsed input without building a string.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+template <typename V>
+using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
 struct AnalyteDef {
   model::Analyte analyte{};
@@ -34,25 +47,25 @@ struct Codes {
   std::string product_base;  // "http://khe-cds.org/fhir/CodeSystem/"
 
   std::vector<AnalyteDef> analytes;  // indexed by model::Analyte
-  std::unordered_map<std::string, model::Analyte> loinc_to_analyte;
+  StringMap<model::Analyte> loinc_to_analyte;
   // Finding code (product `finding` system) -> analyte, for quantity-valued findings.
-  std::unordered_map<std::string, model::Analyte> quantity_findings;
+  StringMap<model::Analyte> quantity_findings;
 
   // Exact unit text (Quantity.unit without a UCUM code) -> UCUM code. Only unambiguous
   // spellings are listed; anything else is refused.
-  std::unordered_map<std::string, std::string> unit_text_aliases;
+  StringMap<std::string> unit_text_aliases;
 
   // "system|code" -> product diagnosis code (product codes themselves, SNOMED, ICD).
-  std::unordered_map<std::string, std::string> diagnosis_codes;
+  StringMap<std::string> diagnosis_codes;
   // Lowercase free-text synonym -> product diagnosis code (used only as a fallback).
   std::vector<std::pair<std::string, std::string>> diagnosis_synonyms;
 
   // RxNorm ingredient code -> drug id; lowercase name/synonym -> drug id.
-  std::unordered_map<std::string, std::string> rxnorm_to_drug;
+  StringMap<std::string> rxnorm_to_drug;
   std::vector<std::pair<std::string, std::string>> drug_names;
 
   // Route "system|code" -> route name ("oral", "intravenous"); lowercase text -> route name.
-  std::unordered_map<std::string, std::string> route_codes;
+  StringMap<std::string> route_codes;
   std::vector<std::pair<std::string, std::string>> route_names;
 
   const AnalyteDef& analyte(model::Analyte a) const {
