@@ -7,7 +7,7 @@ namespace khe::engine {
 namespace {
 
 // TX-4: refractory KMP on first-line therapy.
-bool refractory(Ctx& c, const Assessment& a) {
+bool refractory(Ctx& c) {
   const Report& r = c.out;
   if (!r.response || !r.response->therapy_start || r.kmp_status != KmpStatus::present) return false;
   Date start = *r.response->therapy_start;
@@ -48,7 +48,6 @@ bool refractory(Ctx& c, const Assessment& a) {
   bool apart = false;
   for (const LabResult* l : in_range)
     if (last->time - l->time >= seconds_of_days(c.p.num("TX-4", "levels_apart"))) apart = true;
-  (void)a;
   return apart;
 }
 
@@ -89,7 +88,7 @@ void recommend(Ctx& c, const Assessment& a) {
       } else if (consensus) {
         set(c, Regimen::vincristine_corticosteroid, "TX-7",
             "Profile consensus-2013: vincristine with prednisolone first line.");
-      } else if (refractory(c, a)) {
+      } else if (refractory(c)) {
         set(c, Regimen::add_vincristine, "TX-4",
             "KMP refractory to first-line therapy: add vincristine.");
         c.alert("refractory_checks_before_escalation", c.p.list("TX-4", "checks"));
