@@ -83,6 +83,7 @@ const std::vector<ParamSpec>& parameter_specs() {
         {"RESP-1", "week4_first_day", N, "d"},
         {"RESP-1", "week4_last_day", N, "d"},
         {"RESP-1", "resolution_gap", N, "d"},
+        {"RESP-1", "relapse_checks", L, ""},
         {"TX-8", "steroid_after_response", N, "d"},
         {"DOSE-RND-1", "volume_step", N, "mL"},
         {"DOSE-RND-1", "max_round_up_fraction", N, ""},

@@ -93,8 +93,10 @@ void compute_response(Ctx& c) {
         resolved = date_of(l->time);
     }
     resp.resolution_date = resolved;
-    if (resp.relapse)
+    if (resp.relapse) {
       c.finding("RESP-1", "Platelets fell below the threshold after KMP resolved (relapse).");
+      c.alert("kmp_relapse", c.p.list("RESP-1", "relapse_checks"));
+    }
 
     // Fibrinogen stabilization from day 0.
     bool seen_stable = false, fell = false, any_fib = false;

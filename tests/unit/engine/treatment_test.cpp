@@ -267,6 +267,8 @@ TEST(RESP_1, NullBeforeTherapyAndRelapseAfterResolution) {
     b.platelets(value, (60 - day) * 24.0 - 1);
   auto r = b.eval();
   EXPECT_TRUE(r.response->relapse);
+  ASSERT_TRUE(has_alert(r, "kmp_relapse"));
+  EXPECT_EQ(find_alert(r, "kmp_relapse")->details.size(), 4u);  // the checks to make
   EXPECT_TRUE(r.response->resolution_date.has_value());
 }
 
