@@ -32,6 +32,7 @@ Report evaluate(const model::Record& record, const knowledge::Knowledge& knowled
   compute_doses(c);
   drug_safety(c, a);
   supportive_care(c, a);
+  newer_values_refused(c);
 
   // Alerts: most severe first, then by code, so the order never depends on rule order.
   std::stable_sort(report.alerts.begin(), report.alerts.end(), [](const Alert& x, const Alert& y) {

@@ -27,5 +27,6 @@ void drug_safety(
     Ctx& c, const Assessment& a);  // DDI, PJP, VAX, SURG, HEP, REN, LIP, BP, PREG, TX-6, TAPER-1
 void supportive_care(Ctx& c, const Assessment& a);  // SUP-1..3
 void data_quality(Ctx& c);                          // DQ-1
+void newer_values_refused(Ctx& c);  // DQ-1: runs last, once the used values are known
 
 }  // namespace khe::engine

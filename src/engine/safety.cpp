@@ -252,4 +252,22 @@ void data_quality(Ctx& c) {
   }
 }
 
+// A refused value newer than the one the report used (or, when none was used, a refused
+// value recent enough that it would have been used) may change the conclusion.
+void newer_values_refused(Ctx& c) {
+  for (const auto& issue : c.rec.issues) {
+    if (!issue.analyte || !issue.time || *issue.time > c.as_of) continue;
+    const std::string_view name = model::analyte_name(*issue.analyte);
+    const UsedValue* used = nullptr;
+    for (const auto& u : c.out.values_used)
+      if (u.name == name && (!used || u.time > used->time)) used = &u;
+    bool matters = used ? *issue.time > used->time
+                        : *issue.time >= c.as_of - seconds_of_days(c.p.num("TIME-1", "fresh_lab"));
+    if (matters)
+      c.alert("newer_value_refused",
+              {std::string(name) + " from " + format_instant(*issue.time) + " (" +
+               issue.source.resource + " " + issue.source.path + "): " + issue.message});
+  }
+}
+
 }  // namespace khe::engine

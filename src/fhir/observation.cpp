@@ -99,9 +99,10 @@ void read_lab(const Ctx& c, Element holder, std::string_view rel, model::Analyte
   auto q = member(holder, "valueQuantity");
   if (!q) {
     if (has_other_value(holder))
-      c.issue("value_rejected", rel,
-              "a value other than valueQuantity cannot be read for " +
-                  std::string(model::analyte_name(analyte)) + "; not used");
+      c.lab_issue("value_rejected", rel,
+                  "a value other than valueQuantity cannot be read for " +
+                      std::string(model::analyte_name(analyte)) + "; not used",
+                  analyte, time);
     else
       c.info("value_missing", rel, "no valueQuantity (e.g. dataAbsentReason); nothing to read");
     return;
@@ -111,7 +112,7 @@ void read_lab(const Ctx& c, Element holder, std::string_view rel, model::Analyte
   Rejection r = read_raw_quantity(*q, q_rel, c.codes, true, &raw);
   if (r.ok()) r = to_canonical(raw, q_rel, def, c.codes, c.units, true, &value);
   if (!r.ok()) {
-    c.issue(r.code, r.rel, r.message);
+    c.lab_issue(r.code, r.rel, r.message, analyte, time);
     return;
   }
   model::LabResult lab{analyte, value, time, std::nullopt, std::nullopt, c.source(q_rel)};

@@ -41,6 +41,15 @@ struct Ctx {
              model::IssueSeverity severity = model::IssueSeverity::warning) const {
     out.add(model::DataIssue{std::move(code), severity, source(rel), std::move(message)});
   }
+  // A refused laboratory value: the issue also records the analyte and its time.
+  void lab_issue(std::string code, std::string_view rel, std::string message,
+                 model::Analyte analyte, Instant time) const {
+    model::DataIssue i{std::move(code), model::IssueSeverity::warning, source(rel),
+                       std::move(message)};
+    i.analyte = analyte;
+    i.time = time;
+    out.add(std::move(i));
+  }
   void info(std::string code, std::string_view rel, std::string message) const {
     issue(std::move(code), rel, std::move(message), model::IssueSeverity::info);
   }

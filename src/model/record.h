@@ -110,6 +110,10 @@ struct DataIssue {
   IssueSeverity severity = IssueSeverity::warning;
   SourceRef source;
   std::string message;
+  // Set when a laboratory value was refused: which analyte, taken when. The engine uses it
+  // to warn when a refused value is newer than the one it had to use instead.
+  std::optional<Analyte> analyte = std::nullopt;
+  std::optional<Instant> time = std::nullopt;
 };
 
 struct Record {

@@ -288,6 +288,22 @@ TEST(DQ_1, ReaderIssuesBecomeDataQualityAlerts) {
   EXPECT_EQ(r.data_issues.size(), 1u);
 }
 
+TEST(DQ_1, RefusedNewerValueIsFlaggedCritical) {
+  // The newest count could not be read: the report uses the older one and says so.
+  auto r = Builder().dx("khe").platelets(41, 96).refused(Analyte::platelets, 30).eval();
+  EXPECT_EQ(r.platelets->value, 41);
+  const auto* a = find_alert(r, "newer_value_refused");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->severity, engine::AlertSeverity::critical);
+  EXPECT_NE(a->details[0].find("Observation/refused"), std::string::npos);
+  // A refused value older than the one used changes nothing.
+  auto older = Builder().dx("khe").platelets(41, 10).refused(Analyte::platelets, 30).eval();
+  EXPECT_FALSE(has_alert(older, "newer_value_refused"));
+  // No value at all, but a fresh one was refused.
+  auto none = Builder().dx("khe").refused(Analyte::platelets, 30).eval();
+  EXPECT_TRUE(has_alert(none, "newer_value_refused"));
+}
+
 TEST(DX_1, LookAlikeWithLowPlateletsIsNotExpected) {
   auto r = Builder().dx("infantile-hemangioma").platelets(85).eval();
   EXPECT_EQ(r.kmp_status, KmpStatus::not_expected);

@@ -133,6 +133,17 @@ class Builder {
     rec_.medications.back().status = model::MedicationStatus::completed;
     return *this;
   }
+  // A laboratory value the reader refused, taken `hours_ago`.
+  Builder& refused(model::Analyte a, double hours_ago) {
+    model::DataIssue i{"unit_ambiguous",
+                       model::IssueSeverity::warning,
+                       {"Observation/refused", "valueQuantity.unit"},
+                       "unit text is ambiguous"};
+    i.analyte = a;
+    i.time = as_of_ - Seconds(static_cast<std::int64_t>(hours_ago * 3600));
+    rec_.issues.push_back(i);
+    return *this;
+  }
   Builder& issue(const std::string& code) {
     rec_.issues.push_back({code,
                            model::IssueSeverity::warning,

@@ -87,6 +87,11 @@ TEST(Units, AmbiguousUnitTextIsRejectedWithAMessage) {
   const std::string& m = find_issue(r, "unit_ambiguous")->message;
   EXPECT_THAT(m, HasSubstr("'109/L'"));
   EXPECT_THAT(m, HasSubstr("10^9 with its superscript lost, or literally 109"));
+  // The refused value keeps its analyte and time, so the engine can tell it was newer.
+  const model::DataIssue* i = find_issue(r, "unit_ambiguous");
+  ASSERT_TRUE(i->analyte.has_value());
+  EXPECT_EQ(*i->analyte, model::Analyte::platelets);
+  EXPECT_TRUE(i->time.has_value());
 
   model::Record moj = one(observation(
       "777-3", "\"valueQuantity\":{\"value\":42,\"unit\":\"\xC3\x83\xE2\x80\x94 109/L\"}"));
