@@ -2,30 +2,11 @@
 // what can be measured (DOSE-RND-1). Order: compute -> halve (DOSE-SIR-3) -> cap -> round.
 #include <cmath>
 
+#include "engine/rounding.h"
 #include "engine/rules.h"
 
 namespace khe::engine {
 namespace {
-
-// Rounds a liquid dose to the volume step of its concentration. Invariants: the result
-// never exceeds `cap`, never exceeds `calc` by more than `max_up` (a fraction), and is
-// never above `calc` at all when `down_only`.
-struct Measurable {
-  Milligrams dose;
-  Millilitres volume;
-};
-
-Measurable round_liquid(Milligrams calc, MgPerMl conc, double step_ml, double max_up,
-                        bool down_only, Milligrams cap) {
-  const double per_ml = std::round(1.0 / step_ml);  // steps per mL (100 for 0.01 mL)
-  const double steps = calc.value / conc.value * per_ml;
-  double down = std::floor(steps + 1e-9);
-  double pick = down_only ? down : std::floor(steps + 0.5);
-  auto dose_of = [&](double n) { return n / per_ml * conc.value; };
-  if (dose_of(pick) > calc.value * (1 + max_up) + 1e-12) pick = down;
-  if (dose_of(pick) > cap.value + 1e-12) pick = std::floor(cap.value / conc.value * per_ml + 1e-9);
-  return {Milligrams(dose_of(pick)), Millilitres(pick / per_ml)};
-}
 
 std::string date_text(const std::optional<Instant>& t) {
   return t ? format_date(date_of(*t)) : "?";
@@ -72,14 +53,8 @@ class Dosing {
     }
   }
 
-  bool infant_round_down() const {
-    return c_.corrected_age_days < c_.p.num("DOSE-RND-1", "round_down_below");
-  }
-
   void finish_liquid(Dose& d, MgPerMl conc, const std::string& formulation) {
-    Measurable m =
-        round_liquid(d.calculated, conc, c_.p.num("DOSE-RND-1", "volume_step"),
-                     c_.p.num("DOSE-RND-1", "max_round_up_fraction"), infant_round_down(), cap_);
+    Measurable m = measurable(c_, d.calculated, conc, cap_);
     d.dose = m.dose;
     d.volume = m.volume;
     d.concentration = conc;
