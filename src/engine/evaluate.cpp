@@ -30,6 +30,7 @@ Report evaluate(const model::Record& record, const knowledge::Knowledge& knowled
   assess_urgency(c, a);
   recommend(c, a);
   compute_doses(c);
+  assess_trough(c);
   drug_safety(c, a);
   supportive_care(c, a);
   newer_values_refused(c);

@@ -104,6 +104,22 @@ struct Response {
   Provenance why;  // RESP-1
 };
 
+// The latest sirolimus level against its target (TARGET-1), whether it can guide a dose
+// change (DOSE-SIR-ADJ-1), and the new dose when it can.
+struct TroughAssessment {
+  model::Measured value;  // ng/mL, whole blood
+  Instant time{};
+  model::SourceRef source;
+  std::string phase;           // "kmp", "no_kmp", "long_term" or "maintenance"
+  double target_low = 0;       // ng/mL
+  double target_high = 0;      // ng/mL
+  std::string status;          // "below", "in_range", "above" or "unknown"
+  bool interpretable = false;  // every DOSE-SIR-ADJ-1 condition holds
+  std::vector<std::string> not_interpretable_because;
+  std::optional<Dose> adjustment;  // the suggested new dose
+  Provenance why;                  // TARGET-1
+};
+
 struct Report {
   // kmp
   KmpStatus kmp_status = KmpStatus::not_applicable;
@@ -138,7 +154,8 @@ struct Report {
   std::optional<Provenance> regimen_why;
 
   std::vector<Alert> alerts;
-  std::optional<Response> response;  // null before any KMP-directed therapy
+  std::optional<Response> response;                  // null before any KMP-directed therapy
+  std::optional<TroughAssessment> sirolimus_trough;  // null without a level on sirolimus
 
   std::vector<Finding> findings;
   std::vector<UsedValue> values_used;

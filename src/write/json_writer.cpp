@@ -66,6 +66,7 @@ class ReportWriter {
   void recommendation(const engine::Report& r);
   void alerts(const std::vector<engine::Alert>& as);
   void response(const engine::Response& x);
+  void trough(const engine::TroughAssessment& t);
   void findings(const std::vector<engine::Finding>& fs);
   void values_used(const std::vector<engine::UsedValue>& vs);
   void patient(const engine::Report& r);
@@ -228,6 +229,36 @@ void ReportWriter::response(const engine::Response& x) {
   j_.end_object();
 }
 
+void ReportWriter::trough(const engine::TroughAssessment& t) {
+  j_.begin_object();
+  j_.key("value_ng_per_mL");
+  num(t.value.value, kValueDecimals);
+  j_.key("comparator");
+  comparator(t.value.comparator);
+  j_.key("time");
+  j_.value(format_instant(t.time));
+  j_.key("resource");
+  j_.value(t.source.resource);
+  j_.key("path");
+  j_.value(t.source.path);
+  j_.key("phase");
+  j_.value(t.phase);
+  j_.key("target_low");
+  num(t.target_low, kValueDecimals);
+  j_.key("target_high");
+  num(t.target_high, kValueDecimals);
+  j_.key("status");
+  j_.value(t.status);
+  j_.key("interpretable");
+  j_.value(t.interpretable);
+  j_.key("not_interpretable_because");
+  strings(t.not_interpretable_because);
+  j_.key("adjustment");
+  t.adjustment ? dose(*t.adjustment) : j_.null();
+  why(t.why);
+  j_.end_object();
+}
+
 void ReportWriter::findings(const std::vector<engine::Finding>& fs) {
   j_.begin_array();
   for (const auto& f : fs) {
@@ -337,6 +368,8 @@ void ReportWriter::report(const engine::Report& r) {
   alerts(r.alerts);
   j_.key("response");
   r.response ? response(*r.response) : j_.null();
+  j_.key("sirolimus_trough");
+  r.sirolimus_trough ? trough(*r.sirolimus_trough) : j_.null();
   j_.key("findings");
   findings(r.findings);
   j_.key("values_used");

@@ -235,6 +235,31 @@ SummarySection response_section(const engine::Report& r) {
   return s;
 }
 
+SummarySection trough_section(const engine::Report& r) {
+  SummarySection s{"Sirolimus trough", {}};
+  const auto& t = *r.sirolimus_trough;
+  std::string line = format_number(t.value.value, 2) + " ng/mL on " + format_instant(t.time) +
+                     ": " + t.status + " (target " + format_number(t.target_low, 2) + "-" +
+                     format_number(t.target_high, 2) + " ng/mL, " + t.phase + ")";
+  const bool off = t.status == "below" || t.status == "above";
+  s.lines.push_back({line, {t.why.rule_id}, off ? Tone::warning : Tone::plain, 0});
+  if (t.adjustment) {
+    const auto& d = *t.adjustment;
+    s.lines.push_back({"Suggested dose " + format_number(d.dose.value, 4) + " mg = " +
+                           format_number(d.volume->value, 2) + " mL of " + d.formulation +
+                           " every " + format_number(d.interval_h, 1) + " h (" + d.basis + ")",
+                       {d.why.rule_id},
+                       Tone::warning,
+                       1});
+  } else if (off && !t.interpretable) {
+    s.lines.push_back({"No dose change from this level: " + join(t.not_interpretable_because, "; "),
+                       {"DOSE-SIR-ADJ-1"},
+                       Tone::plain,
+                       1});
+  }
+  return s;
+}
+
 // The sources behind the regimen and its doses, once each, tagged with the rules they support.
 SummarySection evidence_section(const engine::Report& r, const knowledge::Knowledge& k) {
   SummarySection s{"Evidence", {}};
@@ -303,6 +328,7 @@ Summary summarize(const engine::Report& r, const knowledge::Knowledge& k) {
   out.sections.push_back(recommendation_section(r));
   out.sections.push_back(alerts_section(r));
   if (r.response) out.sections.push_back(response_section(r));
+  if (r.sirolimus_trough) out.sections.push_back(trough_section(r));
   SummarySection evidence = evidence_section(r, k);
   if (!evidence.lines.empty()) out.sections.push_back(std::move(evidence));
   if (!r.data_issues.empty()) out.sections.push_back(data_quality_section(r));

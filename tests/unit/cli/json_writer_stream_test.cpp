@@ -163,6 +163,22 @@ class Random {
     return x;
   }
 
+  engine::TroughAssessment trough() {
+    engine::TroughAssessment t;
+    t.value = {number(), comparator()};
+    t.time = instant();
+    t.source = {text(), text()};
+    t.phase = text();
+    t.target_low = number();
+    t.target_high = number();
+    t.status = text();
+    t.interpretable = coin();
+    t.not_interpretable_because = texts();
+    if (coin()) t.adjustment = dose();
+    t.why = why();
+    return t;
+  }
+
   engine::UsedValue used_value() {
     engine::UsedValue v;
     v.name = text();
@@ -205,6 +221,10 @@ class Random {
           {text(), static_cast<engine::AlertSeverity>(pick(3)), text(), texts(), why()});
     }
     if (full || coin(60)) r.response = response();
+    if (full || coin(60)) {
+      r.sirolimus_trough = trough();
+      if (full) r.sirolimus_trough->adjustment = dose();
+    }
     for (int i = min + pick(3); i > 0; --i) r.findings.push_back({why(), text()});
     for (int i = min + pick(5); i > 0; --i) r.values_used.push_back(used_value());
     r.body = body();
@@ -261,7 +281,8 @@ TEST(cliJsonWriter, KeysFollowTheContractOrder) {
   const std::vector<std::pair<std::string, std::vector<std::string>>> expected = {
       {"",
        {"kmp", "coagulopathy", "anemia", "risk", "urgency", "urgency_reasons", "recommendation",
-        "alerts", "response", "findings", "values_used", "patient", "data_quality", "provenance"}},
+        "alerts", "response", "sirolimus_trough", "findings", "values_used", "patient",
+        "data_quality", "provenance"}},
       {"kmp",
        {"status", "severity", "platelets_10e9_per_L", "platelets_comparator", "definition",
         "diagnosis", "diagnosis_certainty"}},
@@ -277,6 +298,11 @@ TEST(cliJsonWriter, KeysFollowTheContractOrder) {
        join({"therapy_start", "platelet_response", "durable_platelet_response_week4",
              "days_to_platelet_response", "fibrinogen_stabilized", "relapse", "resolution_date"},
             why)},
+      {"sirolimus_trough",
+       join({"value_ng_per_mL", "comparator", "time", "resource", "path", "phase", "target_low",
+             "target_high", "status", "interpretable", "not_interpretable_because", "adjustment"},
+            why)},
+      {"sirolimus_trough.adjustment", dose},
       {"findings[]", join(why, {"statement"})},
       {"values_used[]",
        {"name", "value", "comparator", "unit", "time", "age_hours", "confounded", "resource",

@@ -1,0 +1,189 @@
+// Sirolimus troughs: the target of the child's phase (TARGET-1), whether the latest level
+// can guide a dose change and the new dose (DOSE-SIR-ADJ-1), and high levels (DOSE-SIR-TOX-1).
+#include <algorithm>
+#include <cmath>
+
+#include "engine/rounding.h"
+#include "engine/rules.h"
+
+namespace khe::engine {
+namespace {
+
+bool is_course(const model::MedicationCourse& m) {
+  return m.source_kind != model::MedicationSource::administration;
+}
+
+// The sirolimus course in force when the sample was taken: the latest course started at or
+// before it. A dose change is recorded as a new course, so its start is when the dose began.
+const model::MedicationCourse* course_at(const Ctx& c, Instant t) {
+  const model::MedicationCourse* best = nullptr;
+  for (const auto& m : c.rec.medications)
+    if (is_course(m) && c.kb.drug_is(m.drug, "sirolimus") && m.start && *m.start <= t &&
+        m.status != model::MedicationStatus::planned && (!best || *m.start >= *best->start))
+      best = &m;
+  return best;
+}
+
+std::optional<Instant> first_sirolimus(const Ctx& c) {
+  std::optional<Instant> first;
+  for (const auto& m : c.rec.medications)
+    if (c.kb.drug_is(m.drug, "sirolimus") && m.start && *m.start <= c.as_of &&
+        m.status != model::MedicationStatus::planned && (!first || *m.start < *first))
+      first = m.start;
+  return first;
+}
+
+// Why the level cannot guide a dose change; empty when it can (DOSE-SIR-ADJ-1).
+std::vector<std::string> adjustment_obstacles(const Ctx& c, const LabResult& level,
+                                              const model::MedicationCourse* course) {
+  const auto& P = c.p;
+  std::vector<std::string> why;
+  if (level.value.comparator == model::Comparator::lt ||
+      level.value.comparator == model::Comparator::le ||
+      level.value.value < P.num("DOSE-SIR-ADJ-1", "assay_lower_limit"))
+    why.push_back("the level is at or below the assay's lower limit");
+
+  std::optional<Instant> last_dose;
+  for (const auto& m : c.rec.medications)
+    if (!is_course(m) && c.kb.drug_is(m.drug, "sirolimus") && m.start && *m.start <= level.time &&
+        (!last_dose || *m.start > *last_dose))
+      last_dose = m.start;
+  if (!last_dose) {
+    why.push_back("the time of the last dose before the sample is not recorded");
+  } else {
+    double h = static_cast<double>((level.time - *last_dose).count()) / 3600.0;
+    if (h < P.num("DOSE-SIR-ADJ-1", "trough_from") || h > P.num("DOSE-SIR-ADJ-1", "trough_to"))
+      why.push_back("sampled " + fmt_num(h, 1) + " h after the last dose, not a trough (" +
+                    fmt_num(P.num("DOSE-SIR-ADJ-1", "trough_from")) + "-" +
+                    fmt_num(P.num("DOSE-SIR-ADJ-1", "trough_to")) + " h)");
+  }
+
+  if (!course || !course->dose) {
+    why.push_back("the current sirolimus dose is not recorded");
+  } else {
+    const bool infant = c.corrected_age_days < P.num("DOSE-SIR-ADJ-1", "infant_below");
+    double need = P.num("DOSE-SIR-ADJ-1", infant ? "steady_state_infant" : "steady_state");
+    double on = static_cast<double>((level.time - *course->start).count()) / 86400.0;
+    if (on < need)
+      why.push_back("only " + fmt_num(on, 1) + " days at the current dose (at least " +
+                    fmt_num(need) + " needed for a steady state)");
+  }
+
+  const Seconds window = seconds_of_days(P.num("DOSE-SIR-ADJ-1", "interaction_window"));
+  for (const auto& m : c.rec.medications) {
+    bool interacting = false;
+    for (const auto& cls : P.list("DOSE-SIR-ADJ-1", "interaction_classes"))
+      interacting = interacting || c.kb.drug_is(m.drug, cls);
+    if (!interacting) continue;
+    for (const auto& t : {m.start, m.end})
+      if (t && *t <= level.time && level.time - *t <= window) {
+        why.push_back(m.drug + " started or stopped within " +
+                      fmt_num(P.num("DOSE-SIR-ADJ-1", "interaction_window")) +
+                      " days before the sample");
+        break;
+      }
+  }
+  return why;
+}
+
+// The linear adjustment toward the middle of the target, limited per step.
+std::optional<Dose> adjusted_dose(Ctx& c, const TroughAssessment& t,
+                                  const model::MedicationCourse& course) {
+  const auto& P = c.p;
+  const double current = course.dose->value;
+  const double mid = (t.target_low + t.target_high) / 2;
+  const double f = P.num("DOSE-SIR-ADJ-1", "max_step_fraction");
+  const double raw = current * mid / t.value.value;
+  const double limited = std::clamp(raw, current * (1 - f), current * (1 + f));
+  if (limited > current && t.value.value < P.num("DOSE-SIR-ADJ-1", "no_increase_below")) {
+    c.alert("check_adherence_and_sampling");
+    return std::nullopt;
+  }
+  Dose d;
+  d.drug = "sirolimus";
+  d.why = c.prov("DOSE-SIR-ADJ-1");
+  d.calculated = Milligrams(limited);
+  d.basis = fmt_num(current, 4) + " mg x " + fmt_num(mid, 2) + " / " + fmt_num(t.value.value, 2) +
+            " ng/mL" + (limited != raw ? " (limited to " + fmt_num(f * 100) + "% per step)" : "");
+  const Milligrams cap(P.num("DOSE-SIR-1", "cap"));
+  if (d.calculated > cap) d.calculated = cap, d.capped = true;
+  const bool dilute = d.calculated.value < P.num("DOSE-SIR-1", "dilution_below");
+  const MgPerMl conc(P.num("DOSE-SIR-1", dilute ? "dilution" : "solution"));
+  Measurable m = measurable(c, d.calculated, conc, cap);
+  d.dose = m.dose;
+  d.volume = m.volume;
+  d.concentration = conc;
+  d.formulation = P.text("DOSE-SIR-1", dilute ? "dilution_name" : "solution_name");
+  d.interval_h = course.interval_h.value_or(P.num("DOSE-SIR-1", "interval"));
+  d.route = P.text("DOSE-SIR-1", "route");
+  d.body = c.out.body;
+  return d;
+}
+
+}  // namespace
+
+void assess_trough(Ctx& c) {
+  const auto& P = c.p;
+  const auto first = first_sirolimus(c);
+  const auto& levels = c.labs(Analyte::sirolimus_level);
+  if (!first || levels.empty() || levels.back()->time < *first) return;
+  const LabResult& level = *levels.back();
+  c.use_value("sirolimus_level", level, false);
+
+  TroughAssessment t;
+  t.value = level.value;
+  t.time = level.time;
+  t.source = level.source;
+  t.why = c.prov("TARGET-1");
+  if (c.out.kmp_status == KmpStatus::present)
+    t.phase = "kmp";
+  else if (c.as_of - *first >= seconds_of_days(P.num("TARGET-1", "long_term_after")))
+    t.phase = P.text("TARGET-1", "long_term_range");
+  else
+    t.phase = "no_kmp";
+  const auto& range = P.numbers("TARGET-1", t.phase);
+  t.target_low = range.front();
+  t.target_high = range.back();
+  auto low = below(level.value, t.target_low);
+  auto high = above(level.value, t.target_high);
+  t.status = low.value_or(false)    ? "below"
+             : high.value_or(false) ? "above"
+             : (low && high)        ? "in_range"
+                                    : "unknown";
+  const std::string target =
+      fmt_num(t.target_low) + "-" + fmt_num(t.target_high) + " ng/mL (" + t.phase + ")";
+  if (t.status == "below")
+    c.alert("trough_below_target", {fmt_num(level.value.value, 2) + " ng/mL; target " + target});
+  if (t.status == "above")
+    c.alert("trough_above_target", {fmt_num(level.value.value, 2) + " ng/mL; target " + target});
+
+  // DOSE-SIR-TOX-1
+  if (above(level.value, P.num("DOSE-SIR-TOX-1", "high_above")).value_or(false))
+    c.alert("sirolimus_trough_high", {P.text("DOSE-SIR-TOX-1", "advice")});
+  if (above(level.value, P.num("DOSE-SIR-TOX-1", "emergent_above")).value_or(false) &&
+      c.infection_or_fever()) {
+    c.alert("sirolimus_toxicity_emergent_review");
+    c.out.urgency = Urgency::emergent;
+    c.out.urgency_reasons.push_back("DOSE-SIR-TOX-1: sirolimus trough above " +
+                                    fmt_num(P.num("DOSE-SIR-TOX-1", "emergent_above")) +
+                                    " ng/mL with an infection");
+  }
+
+  // DOSE-SIR-ADJ-1: only a level outside the target can change the dose.
+  if (t.status == "below" || t.status == "above") {
+    const model::MedicationCourse* course = course_at(c, level.time);
+    t.not_interpretable_because = adjustment_obstacles(c, level, course);
+    t.interpretable = t.not_interpretable_because.empty();
+    if (!t.interpretable) {
+      c.alert("trough_not_interpretable", t.not_interpretable_because);
+    } else if (auto d = adjusted_dose(c, t, *course)) {
+      c.alert("sirolimus_dose_adjustment",
+              {fmt_num(d->dose.value, 4) + " mg = " + fmt_num(d->volume->value, 2) + " mL of " +
+               d->formulation + " every " + fmt_num(d->interval_h) + " h (" + d->basis + ")"});
+      t.adjustment = std::move(d);
+    }
+  }
+  c.out.sirolimus_trough = std::move(t);
+}
+
+}  // namespace khe::engine
