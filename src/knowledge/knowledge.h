@@ -25,6 +25,7 @@ struct Source {
   std::string id;        // "blood2022"
   std::string citation;  // short citation in our own words
   std::string url;
+  bool evidence = true;  // false for the "local default" pseudo-source: a choice, not evidence
 };
 
 using ParamValue =

@@ -121,9 +121,16 @@ void load_sources(const json& doc, Knowledge& k, Problems& p) {
   for (std::size_t i = 0; i < list->size(); ++i) {
     std::string path = "sources[" + std::to_string(i) + "]";
     const json& s = (*list)[i];
-    k.sources.push_back(Source{text_of(s, "id", p, "sources.json", path),
-                               text_of(s, "citation", p, "sources.json", path),
-                               text_of(s, "url", p, "sources.json", path, false)});
+    Source src{text_of(s, "id", p, "sources.json", path),
+               text_of(s, "citation", p, "sources.json", path),
+               text_of(s, "url", p, "sources.json", path, false)};
+    if (const json* e = member(s, "evidence")) {
+      if (e->is_boolean())
+        src.evidence = e->get<bool>();
+      else
+        p.add("sources.json", path + ".evidence", "expected true or false");
+    }
+    k.sources.push_back(std::move(src));
   }
 }
 

@@ -281,6 +281,7 @@ SummarySection evidence_section(const engine::Report& r, const knowledge::Knowle
   }
   for (const auto& id : order) {
     const knowledge::Source* src = k.source(id);
+    if (src && !src->evidence) continue;  // a local default is flagged on its own line already
     SummaryLine l{src ? src->citation : id, rules[id], Tone::plain, 0, src ? src->url : ""};
     if (tags.count(id)) l.text += " [" + tags[id] + "]";
     s.lines.push_back(std::move(l));

@@ -131,6 +131,16 @@ TEST(Knowledge, CrossReferencesChecked) {
   EXPECT_NE(load_error(files).find("expected info, warning or critical"), std::string::npos);
 }
 
+TEST(Knowledge, LocalDefaultSourceIsNotEvidence) {
+  auto r = load_default(engine::parameter_specs());
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->source("local")->evidence);
+  EXPECT_TRUE(r->source("blood2022")->evidence);
+  auto files = default_files();
+  replace(files, "sources.json", "\"evidence\": false", "\"evidence\": \"no\"");
+  EXPECT_NE(load_error(files).find(".evidence: expected true or false"), std::string::npos);
+}
+
 TEST(Knowledge, AnalytesValidated) {
   auto files = default_files();
   replace(files, "analytes.json", "\"canonical_unit\": \"g/dL\"", "\"canonical_unit\": \"gramz\"");
