@@ -31,6 +31,7 @@ Report evaluate(const model::Record& record, const knowledge::Knowledge& knowled
   recommend(c, a);
   compute_doses(c);
   assess_trough(c);
+  plan_monitoring(c);
   drug_safety(c, a);
   supportive_care(c, a);
   newer_values_refused(c);

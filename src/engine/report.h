@@ -120,6 +120,17 @@ struct TroughAssessment {
   Provenance why;                  // TARGET-1
 };
 
+// One test that is due under the monitoring rules (MON-1..5): when it was last done and
+// when it is due next. `overdue` when the due time has passed at as-of.
+struct MonitoringItem {
+  std::string test;             // analyte name, e.g. "platelets", "sirolimus_level"
+  std::optional<Instant> last;  // the latest result at or before as-of
+  Instant due{};                // next due (as-of itself when never done)
+  double interval_h = 0;
+  bool overdue = false;
+  Provenance why;
+};
+
 struct Report {
   // kmp
   KmpStatus kmp_status = KmpStatus::not_applicable;
@@ -156,6 +167,7 @@ struct Report {
   std::vector<Alert> alerts;
   std::optional<Response> response;                  // null before any KMP-directed therapy
   std::optional<TroughAssessment> sirolimus_trough;  // null without a level on sirolimus
+  std::vector<MonitoringItem> monitoring;            // what is due, most urgent phase first
 
   std::vector<Finding> findings;
   std::vector<UsedValue> values_used;

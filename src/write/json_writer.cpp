@@ -67,6 +67,7 @@ class ReportWriter {
   void alerts(const std::vector<engine::Alert>& as);
   void response(const engine::Response& x);
   void trough(const engine::TroughAssessment& t);
+  void monitoring(const std::vector<engine::MonitoringItem>& items);
   void findings(const std::vector<engine::Finding>& fs);
   void values_used(const std::vector<engine::UsedValue>& vs);
   void patient(const engine::Report& r);
@@ -259,6 +260,26 @@ void ReportWriter::trough(const engine::TroughAssessment& t) {
   j_.end_object();
 }
 
+void ReportWriter::monitoring(const std::vector<engine::MonitoringItem>& items) {
+  j_.begin_array();
+  for (const auto& m : items) {
+    j_.begin_object();
+    j_.key("test");
+    j_.value(m.test);
+    j_.key("last");
+    opt_instant(m.last);
+    j_.key("due");
+    j_.value(format_instant(m.due));
+    j_.key("status");
+    j_.value(m.overdue ? "overdue" : "due");
+    j_.key("interval_h");
+    num(m.interval_h, kHoursDecimals);
+    why(m.why);
+    j_.end_object();
+  }
+  j_.end_array();
+}
+
 void ReportWriter::findings(const std::vector<engine::Finding>& fs) {
   j_.begin_array();
   for (const auto& f : fs) {
@@ -370,6 +391,8 @@ void ReportWriter::report(const engine::Report& r) {
   r.response ? response(*r.response) : j_.null();
   j_.key("sirolimus_trough");
   r.sirolimus_trough ? trough(*r.sirolimus_trough) : j_.null();
+  j_.key("monitoring");
+  monitoring(r.monitoring);
   j_.key("findings");
   findings(r.findings);
   j_.key("values_used");

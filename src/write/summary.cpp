@@ -260,6 +260,23 @@ SummarySection trough_section(const engine::Report& r) {
   return s;
 }
 
+SummarySection monitoring_section(const engine::Report& r) {
+  SummarySection s{"Monitoring", {}};
+  std::vector<std::string> overdue, due;
+  std::vector<std::string> overdue_rules, due_rules;
+  for (const auto& m : r.monitoring) {
+    auto& list = m.overdue ? overdue : due;
+    auto& rules = m.overdue ? overdue_rules : due_rules;
+    list.push_back(m.test + (m.overdue ? " (since " : " (") + format_date(date_of(m.due)) + ")");
+    if (std::find(rules.begin(), rules.end(), m.why.rule_id) == rules.end())
+      rules.push_back(m.why.rule_id);
+  }
+  if (!overdue.empty())
+    s.lines.push_back({"OVERDUE: " + join(overdue, ", "), overdue_rules, Tone::warning, 0});
+  if (!due.empty()) s.lines.push_back({"Next due: " + join(due, ", "), due_rules, Tone::plain, 0});
+  return s;
+}
+
 // The sources behind the regimen and its doses, once each, tagged with the rules they support.
 SummarySection evidence_section(const engine::Report& r, const knowledge::Knowledge& k) {
   SummarySection s{"Evidence", {}};
@@ -330,6 +347,7 @@ Summary summarize(const engine::Report& r, const knowledge::Knowledge& k) {
   out.sections.push_back(alerts_section(r));
   if (r.response) out.sections.push_back(response_section(r));
   if (r.sirolimus_trough) out.sections.push_back(trough_section(r));
+  if (!r.monitoring.empty()) out.sections.push_back(monitoring_section(r));
   SummarySection evidence = evidence_section(r, k);
   if (!evidence.lines.empty()) out.sections.push_back(std::move(evidence));
   if (!r.data_issues.empty()) out.sections.push_back(data_quality_section(r));

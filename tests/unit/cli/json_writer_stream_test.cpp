@@ -221,6 +221,16 @@ class Random {
           {text(), static_cast<engine::AlertSeverity>(pick(3)), text(), texts(), why()});
     }
     if (full || coin(60)) r.response = response();
+    for (int i = min + pick(3); i > 0; --i) {
+      engine::MonitoringItem m;
+      m.test = text();
+      if (coin(70)) m.last = instant();
+      m.due = instant();
+      m.interval_h = number();
+      m.overdue = coin();
+      m.why = why();
+      r.monitoring.push_back(m);
+    }
     if (full || coin(60)) {
       r.sirolimus_trough = trough();
       if (full) r.sirolimus_trough->adjustment = dose();
@@ -281,8 +291,8 @@ TEST(cliJsonWriter, KeysFollowTheContractOrder) {
   const std::vector<std::pair<std::string, std::vector<std::string>>> expected = {
       {"",
        {"kmp", "coagulopathy", "anemia", "risk", "urgency", "urgency_reasons", "recommendation",
-        "alerts", "response", "sirolimus_trough", "findings", "values_used", "patient",
-        "data_quality", "provenance"}},
+        "alerts", "response", "sirolimus_trough", "monitoring", "findings", "values_used",
+        "patient", "data_quality", "provenance"}},
       {"kmp",
        {"status", "severity", "platelets_10e9_per_L", "platelets_comparator", "definition",
         "diagnosis", "diagnosis_certainty"}},
@@ -303,6 +313,7 @@ TEST(cliJsonWriter, KeysFollowTheContractOrder) {
              "target_high", "status", "interpretable", "not_interpretable_because", "adjustment"},
             why)},
       {"sirolimus_trough.adjustment", dose},
+      {"monitoring[]", join({"test", "last", "due", "status", "interval_h"}, why)},
       {"findings[]", join(why, {"statement"})},
       {"values_used[]",
        {"name", "value", "comparator", "unit", "time", "age_hours", "confounded", "resource",
