@@ -32,6 +32,7 @@ Report evaluate(const model::Record& record, const knowledge::Knowledge& knowled
   compute_doses(c);
   assess_trough(c);
   plan_monitoring(c);
+  grade_adverse_events(c);
   drug_safety(c, a);
   supportive_care(c, a);
   newer_values_refused(c);

@@ -131,6 +131,18 @@ struct MonitoringItem {
   Provenance why;
 };
 
+// A laboratory adverse event graded by CTCAE v5 (AE-1), with its possible causes.
+struct AdverseEvent {
+  std::string term;  // "neutrophil_count_decreased", ...
+  int grade = 0;     // 1..4
+  model::Measured value;
+  std::string unit;
+  Instant time{};
+  model::SourceRef source;
+  std::vector<std::string> attribution;  // drugs given (and other causes) that may explain it
+  Provenance why;
+};
+
 struct Report {
   // kmp
   KmpStatus kmp_status = KmpStatus::not_applicable;
@@ -168,6 +180,7 @@ struct Report {
   std::optional<Response> response;                  // null before any KMP-directed therapy
   std::optional<TroughAssessment> sirolimus_trough;  // null without a level on sirolimus
   std::vector<MonitoringItem> monitoring;            // what is due, most urgent phase first
+  std::vector<AdverseEvent> adverse_events;          // AE-1, latest fresh values only
 
   std::vector<Finding> findings;
   std::vector<UsedValue> values_used;

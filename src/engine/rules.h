@@ -25,6 +25,7 @@ void recommend(Ctx& c, const Assessment& a);  // TX-1..8
 void compute_doses(Ctx& c);                   // DOSE-*, BODY-1, DOSE-RND-1
 void assess_trough(Ctx& c);                   // TARGET-1, DOSE-SIR-ADJ-1, DOSE-SIR-TOX-1
 void plan_monitoring(Ctx& c);                 // MON-1..5 (§7)
+void grade_adverse_events(Ctx& c);            // AE-1 (CTCAE v5)
 void drug_safety(
     Ctx& c, const Assessment& a);  // DDI, PJP, VAX, SURG, HEP, REN, LIP, BP, PREG, TX-6, TAPER-1
 void supportive_care(Ctx& c, const Assessment& a);  // SUP-1..3

@@ -68,6 +68,7 @@ class ReportWriter {
   void response(const engine::Response& x);
   void trough(const engine::TroughAssessment& t);
   void monitoring(const std::vector<engine::MonitoringItem>& items);
+  void adverse_events(const std::vector<engine::AdverseEvent>& events);
   void findings(const std::vector<engine::Finding>& fs);
   void values_used(const std::vector<engine::UsedValue>& vs);
   void patient(const engine::Report& r);
@@ -280,6 +281,34 @@ void ReportWriter::monitoring(const std::vector<engine::MonitoringItem>& items) 
   j_.end_array();
 }
 
+void ReportWriter::adverse_events(const std::vector<engine::AdverseEvent>& events) {
+  j_.begin_array();
+  for (const auto& e : events) {
+    j_.begin_object();
+    j_.key("term");
+    j_.value(e.term);
+    j_.key("grade");
+    j_.value(e.grade);
+    j_.key("value");
+    num(e.value.value, kValueDecimals);
+    j_.key("comparator");
+    comparator(e.value.comparator);
+    j_.key("unit");
+    j_.value(e.unit);
+    j_.key("time");
+    j_.value(format_instant(e.time));
+    j_.key("resource");
+    j_.value(e.source.resource);
+    j_.key("path");
+    j_.value(e.source.path);
+    j_.key("attribution");
+    strings(e.attribution);
+    why(e.why);
+    j_.end_object();
+  }
+  j_.end_array();
+}
+
 void ReportWriter::findings(const std::vector<engine::Finding>& fs) {
   j_.begin_array();
   for (const auto& f : fs) {
@@ -393,6 +422,8 @@ void ReportWriter::report(const engine::Report& r) {
   r.sirolimus_trough ? trough(*r.sirolimus_trough) : j_.null();
   j_.key("monitoring");
   monitoring(r.monitoring);
+  j_.key("adverse_events");
+  adverse_events(r.adverse_events);
   j_.key("findings");
   findings(r.findings);
   j_.key("values_used");

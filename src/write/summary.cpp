@@ -277,6 +277,19 @@ SummarySection monitoring_section(const engine::Report& r) {
   return s;
 }
 
+SummarySection adverse_event_section(const engine::Report& r) {
+  SummarySection s{"Adverse events (CTCAE v5)", {}};
+  for (const auto& e : r.adverse_events)
+    s.lines.push_back({e.term + " grade " + std::to_string(e.grade) + ": " +
+                           format_number(e.value.value, 2) + " " + e.unit + " (" +
+                           format_instant(e.time) +
+                           "); possible causes: " + join(e.attribution, ", "),
+                       {e.why.rule_id},
+                       e.grade >= 3 ? Tone::warning : Tone::plain,
+                       0});
+  return s;
+}
+
 // The sources behind the regimen and its doses, once each, tagged with the rules they support.
 SummarySection evidence_section(const engine::Report& r, const knowledge::Knowledge& k) {
   SummarySection s{"Evidence", {}};
@@ -348,6 +361,7 @@ Summary summarize(const engine::Report& r, const knowledge::Knowledge& k) {
   if (r.response) out.sections.push_back(response_section(r));
   if (r.sirolimus_trough) out.sections.push_back(trough_section(r));
   if (!r.monitoring.empty()) out.sections.push_back(monitoring_section(r));
+  if (!r.adverse_events.empty()) out.sections.push_back(adverse_event_section(r));
   SummarySection evidence = evidence_section(r, k);
   if (!evidence.lines.empty()) out.sections.push_back(std::move(evidence));
   if (!r.data_issues.empty()) out.sections.push_back(data_quality_section(r));

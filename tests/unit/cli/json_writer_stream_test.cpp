@@ -231,6 +231,18 @@ class Random {
       m.why = why();
       r.monitoring.push_back(m);
     }
+    for (int i = min + pick(3); i > 0; --i) {
+      engine::AdverseEvent e;
+      e.term = text();
+      e.grade = static_cast<int>(pick(5));
+      e.value = {number(), comparator()};
+      e.unit = text();
+      e.time = instant();
+      e.source = {text(), text()};
+      e.attribution = texts();
+      e.why = why();
+      r.adverse_events.push_back(e);
+    }
     if (full || coin(60)) {
       r.sirolimus_trough = trough();
       if (full) r.sirolimus_trough->adjustment = dose();
@@ -291,8 +303,8 @@ TEST(cliJsonWriter, KeysFollowTheContractOrder) {
   const std::vector<std::pair<std::string, std::vector<std::string>>> expected = {
       {"",
        {"kmp", "coagulopathy", "anemia", "risk", "urgency", "urgency_reasons", "recommendation",
-        "alerts", "response", "sirolimus_trough", "monitoring", "findings", "values_used",
-        "patient", "data_quality", "provenance"}},
+        "alerts", "response", "sirolimus_trough", "monitoring", "adverse_events", "findings",
+        "values_used", "patient", "data_quality", "provenance"}},
       {"kmp",
        {"status", "severity", "platelets_10e9_per_L", "platelets_comparator", "definition",
         "diagnosis", "diagnosis_certainty"}},
@@ -314,6 +326,9 @@ TEST(cliJsonWriter, KeysFollowTheContractOrder) {
             why)},
       {"sirolimus_trough.adjustment", dose},
       {"monitoring[]", join({"test", "last", "due", "status", "interval_h"}, why)},
+      {"adverse_events[]", join({"term", "grade", "value", "comparator", "unit", "time", "resource",
+                                 "path", "attribution"},
+                                why)},
       {"findings[]", join(why, {"statement"})},
       {"values_used[]",
        {"name", "value", "comparator", "unit", "time", "age_hours", "confounded", "resource",
