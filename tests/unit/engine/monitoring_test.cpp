@@ -80,9 +80,9 @@ TEST(MON_3, SirolimusTroughAndSafetyLabs) {
       .body(8, 70)
       .med("sirolimus", 120, 0.3, 12)
       .lab(Analyte::sirolimus_level, 8, 40 * 24);
-  const auto* overdue = item(late.eval(), "sirolimus_level");
-  EXPECT_TRUE(overdue->overdue);
-  EXPECT_EQ(item(late.eval(), "alt")->interval_h, 90 * 24);  // after the first 3 months
+  const auto late_report = late.eval();  // items point into the report: keep it alive
+  EXPECT_TRUE(item(late_report, "sirolimus_level")->overdue);
+  EXPECT_EQ(item(late_report, "alt")->interval_h, 90 * 24);  // after the first 3 months
 }
 
 TEST(MON_4, CorticosteroidBloodPressureAndGlucose) {
