@@ -314,6 +314,15 @@ bool Ctx::ever_given(std::string_view drug_or_class) const {
   return false;
 }
 
+std::optional<Instant> Ctx::first_start(std::string_view drug_or_class) const {
+  std::optional<Instant> first;
+  for (const auto& m : rec.medications)
+    if (kb.drug_is(m.drug, drug_or_class) && m.start && *m.start <= as_of &&
+        m.status != model::MedicationStatus::planned && (!first || *m.start < *first))
+      first = m.start;
+  return first;
+}
+
 bool Ctx::in_list(std::string_view rule, std::string_view param, std::string_view value) const {
   const auto& l = p.list(rule, param);
   return std::find(l.begin(), l.end(), value) != l.end();

@@ -88,6 +88,8 @@ class Ctx {
   bool course_active(const model::MedicationCourse& m) const;
   bool active(std::string_view drug_or_class) const;
   bool ever_given(std::string_view drug_or_class) const;
+  // Start of the first course or dose of the drug given at or before as-of.
+  std::optional<Instant> first_start(std::string_view drug_or_class) const;
   const model::MedicationCourse* latest_active(std::string_view drug_or_class) const;
 
   // --- diagnosis

@@ -86,12 +86,9 @@ void plan_monitoring(Ctx& c) {
         seconds_of_days(P.num("MON-3", infant ? "first_trough_infant" : "first_trough"));
     plan.add("sirolimus_level", seconds_of_days(P.num("MON-3", "trough_every")), "MON-3",
              first_trough);
-    std::optional<Instant> first;
-    for (const auto& m : c.rec.medications)
-      if (c.kb.drug_is(m.drug, "sirolimus") && m.start && (!first || *m.start < *first))
-        first = m.start;
+    const Instant first = *c.first_start("sirolimus");  // set: sirolimus is active
     const bool early_months =
-        c.as_of - *first < seconds_of_days(P.num("MON-3", "safety_first_period"));
+        c.as_of - first < seconds_of_days(P.num("MON-3", "safety_first_period"));
     plan.add_all(
         P.list("MON-3", "safety_tests"),
         seconds_of_days(P.num("MON-3", early_months ? "safety_every_first" : "safety_every_after")),

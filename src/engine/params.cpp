@@ -198,6 +198,7 @@ const std::vector<ParamSpec>& parameter_specs() {
         {"LIP-1", "triglycerides_above", N, "mg/dL"},
         {"PREG-1", "from_age_years", N, ""},
         {"SUP-1", "pre_procedure_below", N, "10*9/L"},
+        {"SUP-1", "transfusion_products", L, ""},
         {"SUP-2", "fibrinogen_below", N, "g/L"},
         {"SUP-3", "thresholds", L, ""},
     };

@@ -204,16 +204,11 @@ void drug_safety(Ctx& c, const Assessment& a) {
 void supportive_care(Ctx& c, const Assessment& a) {
   const auto& P = c.p;
   Seconds recent = seconds_of_days(P.num("TIME-1", "fresh_lab"));
-  static const char* kTransfusions[] = {"platelet-transfusion", "plasma-transfusion",
-                                        "cryoprecipitate-transfusion", "fibrinogen-concentrate",
-                                        "red-cell-transfusion"};
   for (const auto& e : c.rec.procedures) {
     if (e.status != model::ProcedureStatus::done || !e.start || *e.start > c.as_of ||
         c.as_of - *e.start > recent)
       continue;
-    bool transfusion = std::any_of(std::begin(kTransfusions), std::end(kTransfusions),
-                                   [&](const char* t) { return e.code == t; });
-    if (!transfusion) continue;
+    if (!c.in_list("SUP-1", "transfusion_products", e.code)) continue;
     if (e.indication.empty()) {
       c.alert("transfusion_indication_missing", {e.code + " (" + e.source.resource + ")"});
     } else if (e.code == "platelet-transfusion" && e.indication == "indication-prophylactic") {

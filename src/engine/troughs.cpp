@@ -24,15 +24,6 @@ const model::MedicationCourse* course_at(const Ctx& c, Instant t) {
   return best;
 }
 
-std::optional<Instant> first_sirolimus(const Ctx& c) {
-  std::optional<Instant> first;
-  for (const auto& m : c.rec.medications)
-    if (c.kb.drug_is(m.drug, "sirolimus") && m.start && *m.start <= c.as_of &&
-        m.status != model::MedicationStatus::planned && (!first || *m.start < *first))
-      first = m.start;
-  return first;
-}
-
 // Why the level cannot guide a dose change; empty when it can (DOSE-SIR-ADJ-1).
 std::vector<std::string> adjustment_obstacles(const Ctx& c, const LabResult& level,
                                               const model::MedicationCourse* course) {
@@ -124,7 +115,7 @@ std::optional<Dose> adjusted_dose(Ctx& c, const TroughAssessment& t,
 
 void assess_trough(Ctx& c) {
   const auto& P = c.p;
-  const auto first = first_sirolimus(c);
+  const auto first = c.first_start("sirolimus");
   const auto& levels = c.labs(Analyte::sirolimus_level);
   if (!first || levels.empty() || levels.back()->time < *first) return;
   const LabResult& level = *levels.back();
