@@ -1,6 +1,6 @@
 # khe-cds — the two commands of the README: `make run` and `make test`.
 # Both install what is missing (Debian packages with apt-get, npm packages from the lock
-# file), build, and then run. Nothing is downloaded from anywhere else.
+# files), build, and then run. Nothing is downloaded from anywhere else.
 
 JOBS ?= $(shell nproc)
 DEBS := cmake make g++ clang libclang-rt-14-dev clang-format libsimdjson-dev \
@@ -10,8 +10,8 @@ EXAMPLE := ../shared/examples/ex01-khe-severe-kmp.json
 EXAMPLE_AS_OF := 2026-08-03T12:00:00Z
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps npm-deps build build-asan build-fuzz run test test-unit test-asan \
-        test-fuzz test-ucum fuzz bench format format-check clean
+.PHONY: all deps npm-deps chart-deps html-deps build build-asan build-fuzz run test \
+        test-unit test-asan test-fuzz test-ucum test-html fuzz bench format format-check clean
 
 all: build
 
@@ -24,18 +24,27 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-npm-deps: deps
+# Chart.js for the HTML report's course chart (web/chart/package-lock.json): the build
+# compiles it into the binary, so every build needs it.
+chart-deps: deps
+	@cd web/chart && { [ -f node_modules/chart.js/dist/chart.umd.min.js ] || npm ci --no-audit --no-fund --loglevel=error; }
+
+# playwright-core for the browser test of the HTML report (drives Debian's chromium).
+html-deps: deps
+	@cd tests/html && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error; }
+
+npm-deps: deps chart-deps html-deps
 	@cd tests/ucum-crosscheck && { [ -d node_modules/@lhncbc/ucum-lhc ] || npm ci --no-audit --no-fund --loglevel=error; }
 
-build: deps
+build: deps chart-deps
 	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build build -j $(JOBS)
 
-build-asan: deps
+build-asan: deps chart-deps
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKHE_SANITIZE=ON -DKHE_BENCH=OFF >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 
-build-fuzz: deps
+build-fuzz: deps chart-deps
 	@CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKHE_FUZZ=ON >/dev/null
 	@cmake --build build-fuzz -j $(JOBS)
 
@@ -54,7 +63,14 @@ test-ucum: build npm-deps
 test-fuzz: build-fuzz
 	@bash tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
-test: format-check test-unit test-asan test-ucum test-fuzz
+# Opens the HTML reports in headless chromium and checks the course chart; the PNG
+# screenshots (and A4 PDFs) of every report are left in build/artifacts/html.
+test-html: build html-deps
+	@[ -x /usr/bin/chromium ] || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+	node tests/html/check-report.mjs build/khe build/artifacts/html
+
+test: format-check test-unit test-html test-asan test-ucum test-fuzz
 	@echo "make test: all suites passed"
 
 # Long fuzzing campaign (not part of make test).

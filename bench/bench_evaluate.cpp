@@ -1,17 +1,28 @@
 // Throughput of `khe evaluate` on one realistic record, against the floor set by JSON
 // parsing alone. The input is generated in memory, deterministically: one KHE infant with
 // 200 Observations over 60 days and 5 MedicationStatements.
+//
+// The TwoYear benchmarks (end of file) measure a child followed for two years (about 400
+// labs and 30 medication changes, tests/tools/synth_course.h) and what the course stages
+// add to the evaluation of the current time point.
 #include <benchmark/benchmark.h>
 #include <simdjson.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
+#include <ctime>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
+#include "../tests/tools/synth_course.h"
 #include "core/time.h"
 #include "engine/evaluate.h"
+#include "engine/rules.h"
 #include "fhir/reader.h"
 #include "knowledge/knowledge.h"
+#include "write/html_writer.h"
 #include "write/json_writer.h"
 
 namespace {
@@ -187,6 +198,274 @@ void BM_StageWriteJson(benchmark::State& state) {
   set_counters(state);
 }
 BENCHMARK(BM_StageWriteJson);
+
+// ---------------------------------------------------------------------------------------
+// Two years of data: does the course cost more than half the core evaluation?
+
+// The stages of engine::evaluate(), in the order of src/engine/evaluate.cpp, each marked as
+// core (assesses the current time point) or course (looks back over the treatment). This
+// is the one list to keep in sync with evaluate.cpp: BM_TwoYear_Stages refuses to run when
+// running it does not give evaluate()'s report byte for byte.
+struct Stage {
+  const char* name;
+  bool course;
+  void (*run)(engine::Ctx&, engine::Assessment&);
+};
+
+// clang-format off
+const Stage kStages[] = {
+    {"data_quality",         false, [](engine::Ctx& c, engine::Assessment&) { engine::data_quality(c); }},
+    {"classify_diagnosis",   false, [](engine::Ctx& c, engine::Assessment&) { engine::classify_diagnosis(c); }},
+    {"assess",               false, [](engine::Ctx& c, engine::Assessment& a) { a = engine::assess(c); }},
+    {"build_episodes",       true,  [](engine::Ctx& c, engine::Assessment&) { engine::build_episodes(c); }},
+    {"compute_response",     true,  [](engine::Ctx& c, engine::Assessment&) { engine::compute_response(c); }},
+    {"assess_lesion",        true,  [](engine::Ctx& c, engine::Assessment&) { engine::assess_lesion(c); }},
+    {"assess_urgency",       false, [](engine::Ctx& c, engine::Assessment& a) { engine::assess_urgency(c, a); }},
+    {"recommend",            false, [](engine::Ctx& c, engine::Assessment& a) { engine::recommend(c, a); }},
+    {"compute_doses",        false, [](engine::Ctx& c, engine::Assessment&) { engine::compute_doses(c); }},
+    {"assess_trough",        true,  [](engine::Ctx& c, engine::Assessment&) { engine::assess_trough(c); }},
+    {"plan_monitoring",      true,  [](engine::Ctx& c, engine::Assessment&) { engine::plan_monitoring(c); }},
+    {"grade_adverse_events", true,  [](engine::Ctx& c, engine::Assessment&) { engine::grade_adverse_events(c); }},
+    {"build_timeline",       true,  [](engine::Ctx& c, engine::Assessment&) { engine::build_timeline(c); }},
+    {"drug_safety",          false, [](engine::Ctx& c, engine::Assessment& a) { engine::drug_safety(c, a); }},
+    {"supportive_care",      false, [](engine::Ctx& c, engine::Assessment& a) { engine::supportive_care(c, a); }},
+    {"newer_values_refused", false, [](engine::Ctx& c, engine::Assessment&) { engine::newer_values_refused(c); }},
+};
+// clang-format on
+constexpr std::size_t kStageCount = std::size(kStages);
+
+// What evaluate() does around the stages: the report header, the context, the alert order.
+struct Evaluation {
+  engine::Report report;
+  engine::Ctx ctx;
+  engine::Assessment assessment;
+  Evaluation(const model::Record& r, const knowledge::Knowledge& k, const knowledge::Profile& p,
+             Instant as_of)
+      : ctx(r, k, p, as_of, report) {
+    report.engine_version = engine::engine_version();
+    report.knowledge_version = k.version;
+    report.profile = p.id;
+    report.as_of = as_of;
+    report.age_days = ctx.age_days;
+    report.corrected_age_days = ctx.corrected_age_days;
+  }
+  Evaluation(const Evaluation&) = delete;
+  Evaluation& operator=(const Evaluation&) = delete;
+  void finish() {
+    std::stable_sort(report.alerts.begin(), report.alerts.end(),
+                     [](const engine::Alert& x, const engine::Alert& y) {
+                       if (x.severity != y.severity) return x.severity > y.severity;
+                       return x.code < y.code;
+                     });
+  }
+};
+
+// Runs the core stages, or every stage, as evaluate() would.
+engine::Report run_stages(const model::Record& r, const knowledge::Knowledge& k,
+                          const knowledge::Profile& p, Instant as_of, bool with_course) {
+  Evaluation e(r, k, p, as_of);
+  for (const Stage& s : kStages)
+    if (with_course || !s.course) s.run(e.ctx, e.assessment);
+  e.finish();
+  return std::move(e.report);
+}
+
+const synth::SynthCourse& two_year_course() {
+  static const synth::SynthCourse course = synth::synth_course(synth::SynthOptions{});
+  return course;
+}
+
+fhir::ReadOutcome read_two_years() {
+  fhir::ReadOptions options;
+  options.as_of = two_year_course().as_of;
+  return fhir::read(two_year_course().bundle, default_knowledge().codes, options);
+}
+
+// The record, read once. Empty when the reader did not keep every resource of the
+// generated course, which would make every TwoYear figure measure less work.
+const std::optional<model::Record>& two_year_record() {
+  static const std::optional<model::Record> record = []() -> std::optional<model::Record> {
+    const synth::SynthCourse& c = two_year_course();
+    fhir::ReadOutcome outcome = read_two_years();
+    if (!outcome.record || !outcome.record->issues.empty() ||
+        outcome.record->labs.size() !=
+            static_cast<std::size_t>(c.labs + c.body_measurements + c.lesion_measurements) ||
+        outcome.record->medications.size() !=
+            static_cast<std::size_t>(c.medication_changes + c.administrations))
+      return std::nullopt;
+    return std::move(outcome.record);
+  }();
+  return record;
+}
+
+bool two_year_ready(benchmark::State& state) {
+  if (two_year_record()) return true;
+  state.SkipWithError("two-year course not fully read: fix tests/tools/synth_course.h");
+  return false;
+}
+
+void set_two_year_counters(benchmark::State& state) {
+  const synth::SynthCourse& c = two_year_course();
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(c.bundle.size()));
+  state.SetItemsProcessed(state.iterations());
+  state.counters["labs"] = c.labs;
+  state.counters["med_changes"] = c.medication_changes;
+}
+
+const knowledge::Profile& default_profile() { return *default_knowledge().profile("default"); }
+
+void BM_TwoYear_Read(benchmark::State& state) {
+  if (!two_year_ready(state)) return;
+  for (auto _ : state) {
+    fhir::ReadOutcome outcome = read_two_years();
+    benchmark::DoNotOptimize(outcome);
+  }
+  set_two_year_counters(state);
+}
+BENCHMARK(BM_TwoYear_Read);
+
+// The core stages only: the current time point, without the course.
+void BM_TwoYear_Core(benchmark::State& state) {
+  if (!two_year_ready(state)) return;
+  const model::Record& record = *two_year_record();
+  for (auto _ : state) {
+    engine::Report report =
+        run_stages(record, default_knowledge(), default_profile(), two_year_course().as_of, false);
+    benchmark::DoNotOptimize(report);
+  }
+  set_two_year_counters(state);
+}
+BENCHMARK(BM_TwoYear_Core);
+
+// The full engine::evaluate(): core and course.
+void BM_TwoYear_Evaluate(benchmark::State& state) {
+  if (!two_year_ready(state)) return;
+  const model::Record& record = *two_year_record();
+  for (auto _ : state) {
+    engine::Report report =
+        engine::evaluate(record, default_knowledge(), default_profile(), two_year_course().as_of);
+    benchmark::DoNotOptimize(report);
+  }
+  set_two_year_counters(state);
+}
+BENCHMARK(BM_TwoYear_Evaluate);
+
+// This thread's CPU time in ns: unlike a wall clock, it does not count the time the
+// thread waits while other work runs on a busy machine.
+double thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+}
+
+// What one thread_cpu_ns() call costs, to be taken off each stage's time.
+double clock_cost_ns() {
+  double best = 1e9;
+  for (int i = 0; i < 1000; ++i) {
+    const double t0 = thread_cpu_ns();
+    best = std::min(best, thread_cpu_ns() - t0);
+  }
+  return best;
+}
+
+// Each stage timed on its own inside one evaluation (this thread's CPU time around each
+// call, less the cost of reading that clock): per-stage ns per evaluation, the core and
+// course totals (the core includes building the context, once per evaluation; freeing the
+// report, free_report, is in neither) and course_over_core, the figure the issue sets at
+// most 0.5. /course:0 runs the core stages
+// only, as BM_TwoYear_Core does. Checks first that kStages is evaluate.cpp's list.
+void BM_TwoYear_Stages(benchmark::State& state) {
+  if (!two_year_ready(state)) return;
+  const model::Record& record = *two_year_record();
+  const knowledge::Knowledge& k = default_knowledge();
+  const Instant as_of = two_year_course().as_of;
+  if (write::to_json(run_stages(record, k, default_profile(), as_of, true)) !=
+      write::to_json(engine::evaluate(record, k, default_profile(), as_of))) {
+    state.SkipWithError("kStages is out of step with src/engine/evaluate.cpp: update the list");
+    return;
+  }
+  const bool with_course = state.range(0) != 0;
+  const double cost = clock_cost_ns();
+  std::array<double, kStageCount> stage_ns{};
+  double context_ns = 0, teardown_ns = 0;
+  for (auto _ : state) {
+    std::optional<Evaluation> e;
+    double t0 = thread_cpu_ns();
+    e.emplace(record, k, default_profile(), as_of);
+    double t1 = thread_cpu_ns();
+    context_ns += t1 - t0 - cost;
+    for (std::size_t i = 0; i < kStageCount; ++i) {
+      if (!with_course && kStages[i].course) continue;
+      t0 = t1;
+      kStages[i].run(e->ctx, e->assessment);
+      t1 = thread_cpu_ns();
+      stage_ns[i] += std::max(0.0, t1 - t0 - cost);
+    }
+    e->finish();
+    benchmark::DoNotOptimize(e->report);
+    t0 = thread_cpu_ns();
+    e.reset();  // freeing the report is part of every evaluation's cost
+    teardown_ns += thread_cpu_ns() - t0 - cost;
+  }
+  const double n = static_cast<double>(state.iterations());
+  double core = context_ns, course = 0;
+  for (std::size_t i = 0; i < kStageCount; ++i) {
+    if (!with_course && kStages[i].course) continue;
+    (kStages[i].course ? course : core) += stage_ns[i];
+    state.counters[kStages[i].name] = stage_ns[i] / n;
+  }
+  state.counters["ctx"] = context_ns / n;
+  state.counters["free_report"] = teardown_ns / n;
+  state.counters["core_ns"] = core / n;
+  state.counters["course_ns"] = course / n;
+  state.counters["course_over_core"] = core > 0 ? course / core : 0;
+  state.counters["clock_ns"] = cost;
+}
+BENCHMARK(BM_TwoYear_Stages)->ArgName("course")->Arg(1)->Arg(0);
+
+void BM_TwoYear_WriteJson(benchmark::State& state) {
+  if (!two_year_ready(state)) return;
+  const engine::Report report = engine::evaluate(*two_year_record(), default_knowledge(),
+                                                 default_profile(), two_year_course().as_of);
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    std::string json = write::to_json(report);
+    bytes = json.size();
+    benchmark::DoNotOptimize(json);
+  }
+  set_two_year_counters(state);
+  state.counters["out_bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_TwoYear_WriteJson);
+
+void BM_TwoYear_WriteHtml(benchmark::State& state) {
+  if (!two_year_ready(state)) return;
+  const engine::Report report = engine::evaluate(*two_year_record(), default_knowledge(),
+                                                 default_profile(), two_year_course().as_of);
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    std::string html = write::to_html(report, default_knowledge());
+    bytes = html.size();
+    benchmark::DoNotOptimize(html);
+  }
+  set_two_year_counters(state);
+  state.counters["out_bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_TwoYear_WriteHtml);
+
+// The whole `khe evaluate` in-process on the two-year course: read + evaluate + JSON.
+void BM_TwoYear_EndToEnd(benchmark::State& state) {
+  if (!two_year_ready(state)) return;
+  for (auto _ : state) {
+    const fhir::ReadOutcome outcome = read_two_years();
+    const engine::Report report = engine::evaluate(*outcome.record, default_knowledge(),
+                                                   default_profile(), two_year_course().as_of);
+    std::string json = write::to_json(report);
+    benchmark::DoNotOptimize(json);
+  }
+  set_two_year_counters(state);
+}
+BENCHMARK(BM_TwoYear_EndToEnd);
 
 }  // namespace
 

@@ -306,6 +306,12 @@ const model::MedicationCourse* Ctx::latest_active(std::string_view drug_or_class
   return best;
 }
 
+bool Ctx::kmp_directed(std::string_view drug) const {
+  if (p.text("TX-7", "kmp_first_line") == "vincristine_corticosteroid")
+    return kb.drug_is(drug, "vincristine") || kb.drug_is(drug, "corticosteroid");
+  return kb.drug_is(drug, "sirolimus");
+}
+
 bool Ctx::ever_given(std::string_view drug_or_class) const {
   for (const auto& m : rec.medications)
     if (kb.drug_is(m.drug, drug_or_class) && m.start && *m.start <= as_of &&

@@ -91,6 +91,9 @@ class Ctx {
   // Start of the first course or dose of the drug given at or before as-of.
   std::optional<Instant> first_start(std::string_view drug_or_class) const;
   const model::MedicationCourse* latest_active(std::string_view drug_or_class) const;
+  // Whether the drug counts as KMP-directed therapy under the profile (§8 therapy start):
+  // sirolimus, or vincristine and corticosteroids where TX-7 makes them first line.
+  bool kmp_directed(std::string_view drug) const;
 
   // --- diagnosis
   DxClass dx_class = DxClass::none;

@@ -26,13 +26,16 @@ Report evaluate(const model::Record& record, const knowledge::Knowledge& knowled
   data_quality(c);
   classify_diagnosis(c);
   Assessment a = assess(c);
+  build_episodes(c);
   compute_response(c);
+  assess_lesion(c);
   assess_urgency(c, a);
   recommend(c, a);
   compute_doses(c);
   assess_trough(c);
   plan_monitoring(c);
   grade_adverse_events(c);
+  build_timeline(c);
   drug_safety(c, a);
   supportive_care(c, a);
   newer_values_refused(c);

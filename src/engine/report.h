@@ -93,6 +93,17 @@ struct Dose {
   Provenance why;
 };
 
+// The lesion's largest diameter against its baseline (RESP-2). Invariant: baseline > 0.
+struct LesionResponse {
+  model::Measured baseline;  // cm
+  Instant baseline_time{};
+  model::Measured latest;  // cm
+  Instant latest_time{};
+  double change_percent = 0;  // (latest - baseline) / baseline x 100
+  std::string category;       // "resolved", "regression", "stable" or "progression"
+  Provenance why;             // RESP-2
+};
+
 struct Response {
   std::optional<Date> therapy_start;
   std::optional<bool> platelet_response;
@@ -101,7 +112,8 @@ struct Response {
   std::optional<bool> fibrinogen_stabilized;
   bool relapse = false;
   std::optional<Date> resolution_date;
-  Provenance why;  // RESP-1
+  std::optional<LesionResponse> lesion;  // RESP-2: null without a baseline and a later size
+  Provenance why;                        // RESP-1
 };
 
 // The latest sirolimus level against its target (TARGET-1), whether it can guide a dose
@@ -131,16 +143,83 @@ struct MonitoringItem {
   Provenance why;
 };
 
-// A laboratory adverse event graded by CTCAE v5 (AE-1), with its possible causes.
+// An adverse event by CTCAE v5, with its possible causes: graded from a laboratory value or
+// vital sign (AE-1), recorded with its grade by the team, or an infection (AE-2).
 struct AdverseEvent {
-  std::string term;  // "neutrophil_count_decreased", ...
-  int grade = 0;     // 1..4
-  model::Measured value;
-  std::string unit;
+  std::string term;                         // "neutrophil_count_decreased", "infection", ...
+  std::optional<int> grade = std::nullopt;  // 1..5; null when the data cannot decide it
+  std::optional<model::Measured> value = std::nullopt;  // null for an event without a number
+  std::string unit;                                     // of `value`; "" without one
   Instant time{};
   model::SourceRef source;
   std::vector<std::string> attribution;  // drugs given (and other causes) that may explain it
+  std::vector<std::string> notes;        // what the grade could not take into account
   Provenance why;
+};
+
+// One drug given without interruption (§8 therapy episodes): requests, statements and
+// administrations of the same drug that overlap or touch are merged into one episode, so a
+// course recorded three ways counts once. Invariant: start <= end when end is set.
+struct DoseStep {
+  Instant time{};                    // from when this dose was given
+  std::optional<Milligrams> dose;    // per administration, when recorded
+  std::optional<double> interval_h;  // when recorded
+};
+
+struct TherapyEpisode {
+  std::string drug;                       // knowledge drug id ("sirolimus", "prednisolone", ...)
+  bool counts_for_therapy_start = false;  // a KMP-directed drug that can set day 0 (§8)
+  Instant start{};
+  std::optional<Instant> end;             // null while the drug is still given at as-of
+  std::vector<DoseStep> doses;            // the dose at start, then each change, in time order
+  int administrations = 0;                // MedicationAdministration records inside the episode
+  std::vector<model::SourceRef> sources;  // every record merged into the episode
+};
+
+// A measured series for the course chart (all values up to as-of, in canonical units).
+struct SeriesPoint {
+  Instant time{};
+  model::Measured value;
+  bool confounded = false;  // within a transfusion window (§2): not a response
+  model::SourceRef source;
+};
+
+struct Series {
+  std::string analyte;  // analyte name: "platelets", "fibrinogen", ...
+  std::string unit;     // canonical UCUM unit
+  std::vector<SeriesPoint> points;
+};
+
+// A horizontal line the team reads the series against (response, severity thresholds).
+struct ThresholdLine {
+  std::string analyte;
+  double value = 0;     // in the analyte's canonical unit
+  std::string meaning;  // "response", "severe", "low", ...
+  Provenance why;
+};
+
+// The sirolimus target range in force over a stretch of time (TARGET-1 phases).
+struct TargetBand {
+  Instant from{};
+  Instant to{};
+  double low = 0;     // ng/mL
+  double high = 0;    // ng/mL
+  std::string phase;  // "kmp", "no_kmp", "long_term", "maintenance"
+  Provenance why;
+};
+
+// A dated event drawn on the course: transfusions and procedures.
+struct CourseEvent {
+  std::string code;  // procedure code: "platelet-transfusion", "surgical-resection", ...
+  Instant time{};
+  model::SourceRef source;
+};
+
+struct Timeline {
+  std::vector<Series> series;
+  std::vector<ThresholdLine> thresholds;
+  std::vector<TargetBand> target_bands;
+  std::vector<CourseEvent> events;
 };
 
 struct Report {
@@ -181,6 +260,8 @@ struct Report {
   std::optional<TroughAssessment> sirolimus_trough;  // null without a level on sirolimus
   std::vector<MonitoringItem> monitoring;            // what is due, most urgent phase first
   std::vector<AdverseEvent> adverse_events;          // AE-1, latest fresh values only
+  std::vector<TherapyEpisode> therapy;               // every drug's episodes, by start
+  Timeline timeline;                                 // what the course chart draws
 
   std::vector<Finding> findings;
   std::vector<UsedValue> values_used;

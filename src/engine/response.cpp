@@ -1,5 +1,10 @@
 // Course of treatment (§8) as far as the core engine needs it: therapy start, platelet
 // response, the trial's week-4 durable response, fibrinogen stabilization, relapse.
+//
+// Confounded values (§2, CONF-1) follow one principle throughout: "Confounded values can
+// show worsening but never establish a better status, a better band, or a response". A
+// confounded value that would help (a count above 100, a fibrinogen at or above 1.5) is
+// ignored; one that shows the threshold is not reached counts like any other value.
 #include <algorithm>
 
 #include "engine/rules.h"
@@ -7,90 +12,134 @@
 namespace khe::engine {
 namespace {
 
-bool kmp_directed(const Ctx& c, const model::MedicationCourse& m) {
-  if (c.p.text("TX-7", "kmp_first_line") == "vincristine_corticosteroid")
-    return c.kb.drug_is(m.drug, "vincristine") || c.kb.drug_is(m.drug, "corticosteroid");
-  return c.kb.drug_is(m.drug, "sirolimus");
+// Whether a course starting on `s` begins with KMP: "the latest platelet count in
+// [S - 7 days, end of day S] is < 100" (§8), with the counts chosen as §2 says: "rules use
+// the latest non-confounded fresh value, unless a later confounded value is lower (then that
+// one). If every fresh value is confounded, they use the last value before the earliest of
+// those transfusions when it is at most 30 days old". A transfusion just before the first
+// dose therefore never hides the KMP that was there.
+bool baseline_low(const Ctx& c, Date s) {
+  const double present_below = c.p.num("KMP-1", "present_below");
+  const Instant from = start_of(s) - seconds_of_days(c.p.num("RESP-1", "baseline_window"));
+  const Instant to = start_of(s + std::chrono::days(1));
+  auto low = [&](const LabResult* l) { return below(l->value, present_below).value_or(false); };
+  const LabResult* clean = nullptr;
+  std::vector<const LabResult*> confounded;
+  for (const LabResult* l : c.labs(Analyte::platelets)) {
+    if (l->time < from || l->time >= to) continue;
+    if (c.platelet_confounded(*l))
+      confounded.push_back(l);
+    else
+      clean = l;  // oldest first: the last one wins
+  }
+  for (const LabResult* l : confounded)
+    if ((!clean || l->time > clean->time) && low(l)) return true;  // a later, worse value
+  if (clean || confounded.empty()) return clean && low(clean);
+  // Every count in the window is confounded: the last count before the earliest
+  // transfusion that confounds one of them.
+  const Seconds window = seconds_of_days(c.p.num("CONF-1", "platelet_window"));
+  const auto& products = c.p.list("CONF-1", "platelet_products");
+  std::optional<Instant> earliest;
+  for (const auto& proc : c.rec.procedures) {
+    if (proc.status != model::ProcedureStatus::done || !proc.start ||
+        std::find(products.begin(), products.end(), proc.code) == products.end())
+      continue;
+    for (const LabResult* l : confounded)
+      if (*proc.start <= l->time && l->time <= *proc.start + window &&
+          (!earliest || *proc.start < *earliest))
+        earliest = proc.start;
+  }
+  const LabResult* before = nullptr;
+  for (const LabResult* l : c.labs(Analyte::platelets))
+    if (earliest && l->time < *earliest) before = l;
+  const Seconds max_age = seconds_of_days(c.p.num("CONF-1", "fallback_max_age"));
+  return before && before->time >= start_of(s) - max_age && low(before);
 }
 
 }  // namespace
 
 void compute_response(Ctx& c) {
-  std::vector<const model::MedicationCourse*> courses;
-  for (const auto& m : c.rec.medications)
-    if (m.start && *m.start <= c.as_of && m.status != model::MedicationStatus::planned &&
-        kmp_directed(c, m))
-      courses.push_back(&m);
+  // The courses examined for day 0 are the therapy episodes (COURSE-1, sorted by start):
+  // a dose change, a duplicate statement or a single administration inside a course is not
+  // a new course.
+  std::vector<Instant> courses;
+  for (const auto& e : c.out.therapy)
+    if (e.counts_for_therapy_start) courses.push_back(e.start);
   if (courses.empty()) return;  // no KMP-directed therapy: response stays null
-  std::stable_sort(courses.begin(), courses.end(),
-                   [](auto* a, auto* b) { return *a->start < *b->start; });
   Response resp;
   resp.why = c.prov("RESP-1");
   const double threshold = c.p.num("KMP-1", "response_above");
-  const Seconds baseline_window = seconds_of_days(c.p.num("RESP-1", "baseline_window"));
+  const double present_below = c.p.num("KMP-1", "present_below");
   const double week4_first = c.p.num("RESP-1", "week4_first_day");
   const double week4_last = c.p.num("RESP-1", "week4_last_day");
   const Seconds resolution_gap = seconds_of_days(c.p.num("RESP-1", "resolution_gap"));
   const auto& plts = c.labs(Analyte::platelets);
-  for (const auto* m : courses) {
-    Date s = date_of(*m->start);
-    const LabResult* base = nullptr;
-    for (const LabResult* l : plts)
-      if (l->time >= start_of(s) - baseline_window && l->time < start_of(s + std::chrono::days(1)))
-        base = l;
-    if (base && below(base->value, threshold).value_or(false)) {
+  for (const Instant start : courses) {
+    Date s = date_of(start);
+    if (baseline_low(c, s)) {
       resp.therapy_start = s;
       break;
     }
   }
   if (resp.therapy_start) {
     Date s = *resp.therapy_start;
-    std::optional<Date> first_response;
+    // A count shows a response only when non-confounded and above the threshold; it shows
+    // the threshold is not reached when it is known not to be above it, confounded or not
+    // (§2). A confounded count above the threshold shows neither.
+    auto high = [&](const LabResult* l) {
+      return !c.platelet_confounded(*l) && above(l->value, threshold).value_or(false);
+    };
+    auto not_high = [&](const LabResult* l) {
+      return c.platelet_confounded(*l) ? !above(l->value, threshold).value_or(true) : !high(l);
+    };
+
+    const LabResult* first_response = nullptr;
     bool any_after = false;
     for (const LabResult* l : plts) {
       int day = static_cast<int>(days_between(s, date_of(l->time)));
       if (day < 1) continue;
       any_after = true;
-      if (!c.platelet_confounded(*l) && above(l->value, threshold).value_or(false)) {
-        first_response = date_of(l->time);
+      if (high(l)) {
+        first_response = l;
         resp.days_to_platelet_response = day;
         break;
       }
     }
-    if (any_after) resp.platelet_response = first_response.has_value();
+    if (any_after) resp.platelet_response = first_response != nullptr;
 
-    // Week 4 (RESP-1 window): the last count in the window decides, and every non-confounded
-    // count since the first response up to it must stay above the threshold.
+    // Week 4 (RESP-1 window): the last count in the window decides, and every count since
+    // the first response (by time, not date: "since the first response") up to it must stay
+    // above the threshold.
     const LabResult* last_in_window = nullptr;
     for (const LabResult* l : plts) {
       int day = static_cast<int>(days_between(s, date_of(l->time)));
       if (day >= week4_first && day <= week4_last) last_in_window = l;
     }
     if (last_in_window) {
-      bool ok = !c.platelet_confounded(*last_in_window) &&
-                above(last_in_window->value, threshold).value_or(false) && first_response;
+      bool ok = first_response && high(last_in_window);
       if (ok)
         for (const LabResult* l : plts) {
-          if (date_of(l->time) < *first_response || l->time > last_in_window->time) continue;
-          if (!c.platelet_confounded(*l) && !above(l->value, threshold).value_or(false)) ok = false;
+          if (l->time < first_response->time || l->time > last_in_window->time) continue;
+          if (not_high(l)) ok = false;
         }
       resp.durable_platelet_response_week4 = ok;
     }
 
-    // Resolution: a count > threshold at least 7 days after an earlier one, all between above.
+    // Resolution: a count > threshold at least 7 days after an earlier one, all between
+    // above. Relapse: after resolution, a count < 100 (KMP-1 present again).
     std::optional<Date> resolved;
     const LabResult* first_high = nullptr;
     for (const LabResult* l : plts) {
-      if (date_of(l->time) < s || c.platelet_confounded(*l)) continue;
-      if (!above(l->value, threshold).value_or(false)) {
+      if (date_of(l->time) < s) continue;
+      if (high(l)) {
+        if (!first_high)
+          first_high = l;
+        else if (!resolved && l->time - first_high->time >= resolution_gap)
+          resolved = date_of(l->time);
+      } else if (not_high(l)) {
         first_high = nullptr;
-        if (resolved && below(l->value, threshold).value_or(false)) resp.relapse = true;
-        continue;
+        if (resolved && below(l->value, present_below).value_or(false)) resp.relapse = true;
       }
-      if (!first_high)
-        first_high = l;
-      else if (!resolved && l->time - first_high->time >= resolution_gap)
-        resolved = date_of(l->time);
     }
     resp.resolution_date = resolved;
     if (resp.relapse) {
@@ -98,19 +147,26 @@ void compute_response(Ctx& c) {
       c.alert("kmp_relapse", c.p.list("RESP-1", "relapse_checks"));
     }
 
-    // Fibrinogen stabilization from day 0.
-    bool seen_stable = false, fell = false, any_fib = false;
+    // Fibrinogen stabilization from day 0: the latest non-confounded value >= threshold and
+    // none below it after the first such value; "null without a fibrinogen after day 0", so
+    // a baseline value alone decides nothing. A confounded value cannot show stabilization
+    // but a confounded value below the threshold shows a fall (§2).
+    bool seen_stable = false, fell = false, any_after_day0 = false;
     const double fib_threshold = c.p.num("KMP-3", "fibrinogen_below");
     for (const LabResult* l : c.labs(Analyte::fibrinogen)) {
-      if (date_of(l->time) < s || c.fibrinogen_confounded(*l)) continue;
-      any_fib = true;
-      bool low = below(l->value, fib_threshold).value_or(true);
+      const int day = static_cast<int>(days_between(s, date_of(l->time)));
+      if (day < 0) continue;
+      const bool confounded = c.fibrinogen_confounded(*l);
+      const bool low = confounded ? below(l->value, fib_threshold).value_or(false)
+                                  : below(l->value, fib_threshold).value_or(true);
+      if (confounded && !low) continue;  // ignored: never a better status
+      if (day >= 1) any_after_day0 = true;
       if (!low)
         seen_stable = true;
       else if (seen_stable)
         fell = true;
     }
-    if (any_fib) resp.fibrinogen_stabilized = seen_stable && !fell;
+    if (any_after_day0) resp.fibrinogen_stabilized = seen_stable && !fell;
   }
   c.out.response = resp;
 }

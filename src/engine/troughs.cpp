@@ -29,9 +29,9 @@ std::vector<std::string> adjustment_obstacles(const Ctx& c, const LabResult& lev
                                               const model::MedicationCourse* course) {
   const auto& P = c.p;
   std::vector<std::string> why;
-  if (level.value.comparator == model::Comparator::lt ||
-      level.value.comparator == model::Comparator::le ||
-      level.value.value < P.num("DOSE-SIR-ADJ-1", "assay_lower_limit"))
+  // "the value is above the assay's lower limit": a value equal to it is not, and neither
+  // is a "< x" result whose bound cannot show it.
+  if (!above(level.value, P.num("DOSE-SIR-ADJ-1", "assay_lower_limit")).value_or(false))
     why.push_back("the level is at or below the assay's lower limit");
 
   std::optional<Instant> last_dose;
@@ -113,6 +113,21 @@ std::optional<Dose> adjusted_dose(Ctx& c, const TroughAssessment& t,
 
 }  // namespace
 
+std::string target_phase(const Ctx& c, Instant first_sirolimus) {
+  // "KMP present 8-15; KMP absent or after resolution 5-15; long-term (> 12 months) 2-5".
+  // Suspected KMP is treated as present, and so is KMP that was there at therapy start and
+  // has not resolved while no fresh count shows its status (indeterminate): neither is
+  // "absent or after resolution" (the safer reading).
+  const auto& resp = c.out.response;
+  const bool unresolved = resp && resp->therapy_start && !resp->resolution_date;
+  if (c.out.kmp_status == KmpStatus::present || c.out.kmp_status == KmpStatus::suspected ||
+      (c.out.kmp_status == KmpStatus::indeterminate && unresolved))
+    return "kmp";
+  if (c.as_of - first_sirolimus > seconds_of_days(c.p.num("TARGET-1", "long_term_after")))
+    return c.p.text("TARGET-1", "long_term_range");
+  return "no_kmp";
+}
+
 void assess_trough(Ctx& c) {
   const auto& P = c.p;
   const auto first = c.first_start("sirolimus");
@@ -126,12 +141,7 @@ void assess_trough(Ctx& c) {
   t.time = level.time;
   t.source = level.source;
   t.why = c.prov("TARGET-1");
-  if (c.out.kmp_status == KmpStatus::present)
-    t.phase = "kmp";
-  else if (c.as_of - *first >= seconds_of_days(P.num("TARGET-1", "long_term_after")))
-    t.phase = P.text("TARGET-1", "long_term_range");
-  else
-    t.phase = "no_kmp";
+  t.phase = target_phase(c, *first);
   const auto& range = P.numbers("TARGET-1", t.phase);
   t.target_low = range.front();
   t.target_high = range.back();
@@ -167,6 +177,11 @@ void assess_trough(Ctx& c) {
     t.interpretable = t.not_interpretable_because.empty();
     if (!t.interpretable) {
       c.alert("trough_not_interpretable", t.not_interpretable_because);
+      // "a trough < 3 ng/mL never triggers an automatic increase (check_adherence_and_sampling)":
+      // a low level that cannot guide the dose still asks for the check.
+      if (t.status == "below" &&
+          below(level.value, P.num("DOSE-SIR-ADJ-1", "no_increase_below")).value_or(false))
+        c.alert("check_adherence_and_sampling");
     } else if (auto d = adjusted_dose(c, t, *course)) {
       c.alert("sirolimus_dose_adjustment",
               {fmt_num(d->dose.value, 4) + " mg = " + fmt_num(d->volume->value, 2) + " mL of " +

@@ -1,6 +1,8 @@
 // Observation -> LabResult (LOINC analytes and quantity findings) or Finding (product
-// `finding` codes with a boolean or coded value). Panels' components are read like
-// observations of their own (blood pressure usually arrives that way).
+// `finding` codes with a boolean or coded value, or the CTCAE grade of an `ae-` finding as
+// valueInteger). Panels' components are read like observations of their own (blood
+// pressure usually arrives that way).
+#include <cstdint>
 #include <optional>
 
 #include "fhir/quantity.h"
@@ -146,10 +148,22 @@ void read_finding(const Ctx& c, std::string_view code, Instant time) {
     }
     f.value_code = value;
     f.source = c.source("valueCodeableConcept");
+  } else if (auto n = member(c.json, "valueInteger"); n && code.starts_with("ae-")) {
+    // The CTCAE grade of an adverse event the team recorded: 1..5, nothing else.
+    std::int64_t grade = 0;
+    if (n->get(grade) != simdjson::SUCCESS || grade < 1 || grade > 5) {
+      c.issue("value_rejected", "valueInteger",
+              "finding '" + std::string(code) +
+                  "' needs a CTCAE grade from 1 to 5 as valueInteger; not used");
+      return;
+    }
+    f.grade = static_cast<int>(grade);
+    f.source = c.source("valueInteger");
   } else {
     c.issue("value_missing", "",
-            "finding '" + std::string(code) +
-                "' has no valueBoolean or valueCodeableConcept; not used");
+            "finding '" + std::string(code) + "' has no valueBoolean" +
+                (code.starts_with("ae-") ? ", valueInteger" : "") +
+                " or valueCodeableConcept; not used");
     return;
   }
   c.out.add(std::move(f));

@@ -48,12 +48,14 @@ struct Diagnosis {
   SourceRef source;
 };
 
-// A coded clinical fact from the `finding` code system (booleans and coded values; the
-// quantity findings lesion-largest-diameter and gestational-age-at-birth are LabResults).
+// A coded clinical fact from the `finding` code system (booleans, coded values and the
+// CTCAE grades of clinician-recorded adverse events; the quantity findings
+// lesion-largest-diameter and gestational-age-at-birth are LabResults).
 struct Finding {
-  std::string code;          // "active-bleeding", "lesion-site", ...
+  std::string code;          // "active-bleeding", "lesion-site", "ae-constipation", ...
   std::optional<bool> flag;  // valueBoolean
   std::string value_code;    // valueCodeableConcept code, e.g. "site-retroperitoneal"
+  std::optional<int> grade = std::nullopt;  // valueInteger 1..5 of an `ae-` finding (CTCAE v5)
   Instant time{};
   SourceRef source;
 };

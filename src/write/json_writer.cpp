@@ -20,6 +20,7 @@ constexpr int kVolumeDecimals = 2;
 constexpr int kBodyDecimals = 3;   // kg, cm
 constexpr int kValueDecimals = 6;  // lab values after unit conversion
 constexpr int kHoursDecimals = 2;
+constexpr int kPercentDecimals = 1;
 
 // Streams the report; member functions follow the report's sections in contract order.
 class ReportWriter {
@@ -69,6 +70,17 @@ class ReportWriter {
   void trough(const engine::TroughAssessment& t);
   void monitoring(const std::vector<engine::MonitoringItem>& items);
   void adverse_events(const std::vector<engine::AdverseEvent>& events);
+  void therapy(const std::vector<engine::TherapyEpisode>& episodes);
+  void timeline(const engine::Timeline& t);
+  void lesion(const engine::LesionResponse& l);
+  void source(const model::SourceRef& s) {
+    j_.begin_object();
+    j_.key("resource");
+    j_.value(s.resource);
+    j_.key("path");
+    j_.value(s.path);
+    j_.end_object();
+  }
   void findings(const std::vector<engine::Finding>& fs);
   void values_used(const std::vector<engine::UsedValue>& vs);
   void patient(const engine::Report& r);
@@ -227,7 +239,147 @@ void ReportWriter::response(const engine::Response& x) {
   j_.value(x.relapse);
   j_.key("resolution_date");
   opt_date(x.resolution_date);
+  j_.key("lesion");
+  x.lesion ? lesion(*x.lesion) : j_.null();
   why(x.why);
+  j_.end_object();
+}
+
+void ReportWriter::lesion(const engine::LesionResponse& l) {
+  j_.begin_object();
+  j_.key("baseline_cm");
+  num(l.baseline.value, kValueDecimals);
+  j_.key("baseline_time");
+  j_.value(format_instant(l.baseline_time));
+  j_.key("latest_cm");
+  num(l.latest.value, kValueDecimals);
+  j_.key("latest_time");
+  j_.value(format_instant(l.latest_time));
+  j_.key("change_percent");
+  num(l.change_percent, kPercentDecimals);
+  j_.key("category");
+  j_.value(l.category);
+  why(l.why);
+  j_.end_object();
+}
+
+void ReportWriter::therapy(const std::vector<engine::TherapyEpisode>& episodes) {
+  j_.begin_array();
+  for (const auto& e : episodes) {
+    j_.begin_object();
+    j_.key("drug");
+    j_.value(e.drug);
+    j_.key("counts_for_therapy_start");
+    j_.value(e.counts_for_therapy_start);
+    j_.key("start");
+    j_.value(format_instant(e.start));
+    j_.key("end");
+    opt_instant(e.end);
+    j_.key("administrations");
+    j_.value(e.administrations);
+    j_.key("doses");
+    j_.begin_array();
+    for (const auto& d : e.doses) {
+      j_.begin_object();
+      j_.key("time");
+      j_.value(format_instant(d.time));
+      j_.key("dose_mg");
+      opt_num(d.dose, kDoseDecimals);
+      j_.key("interval_h");
+      d.interval_h ? num(*d.interval_h, kHoursDecimals) : j_.null();
+      j_.end_object();
+    }
+    j_.end_array();
+    j_.key("sources");
+    j_.begin_array();
+    for (const auto& s : e.sources) source(s);
+    j_.end_array();
+    j_.end_object();
+  }
+  j_.end_array();
+}
+
+void ReportWriter::timeline(const engine::Timeline& t) {
+  j_.begin_object();
+  j_.key("series");
+  j_.begin_array();
+  for (const auto& s : t.series) {
+    j_.begin_object();
+    j_.key("analyte");
+    j_.value(s.analyte);
+    j_.key("label");
+    j_.value(analyte_label(s.analyte));
+    j_.key("unit");
+    j_.value(s.unit);
+    j_.key("points");
+    j_.begin_array();
+    for (const auto& p : s.points) {
+      j_.begin_object();
+      j_.key("time");
+      j_.value(format_instant(p.time));
+      j_.key("value");
+      num(p.value.value, kValueDecimals);
+      if (p.value.comparator != model::Comparator::none) {
+        j_.key("comparator");
+        j_.value(comparator_symbol(p.value.comparator));
+      }
+      if (p.confounded) {
+        j_.key("confounded");
+        j_.value(true);
+      }
+      j_.key("resource");
+      j_.value(p.source.resource);
+      j_.end_object();
+    }
+    j_.end_array();
+    j_.end_object();
+  }
+  j_.end_array();
+  j_.key("thresholds");
+  j_.begin_array();
+  for (const auto& l : t.thresholds) {
+    j_.begin_object();
+    j_.key("analyte");
+    j_.value(l.analyte);
+    j_.key("value");
+    num(l.value, kValueDecimals);
+    j_.key("meaning");
+    j_.value(l.meaning);
+    why(l.why);
+    j_.end_object();
+  }
+  j_.end_array();
+  j_.key("target_bands");
+  j_.begin_array();
+  for (const auto& b : t.target_bands) {
+    j_.begin_object();
+    j_.key("from");
+    j_.value(format_instant(b.from));
+    j_.key("to");
+    j_.value(format_instant(b.to));
+    j_.key("low");
+    num(b.low, kValueDecimals);
+    j_.key("high");
+    num(b.high, kValueDecimals);
+    j_.key("phase");
+    j_.value(b.phase);
+    why(b.why);
+    j_.end_object();
+  }
+  j_.end_array();
+  j_.key("events");
+  j_.begin_array();
+  for (const auto& e : t.events) {
+    j_.begin_object();
+    j_.key("code");
+    j_.value(e.code);
+    j_.key("time");
+    j_.value(format_instant(e.time));
+    j_.key("resource");
+    j_.value(e.source.resource);
+    j_.end_object();
+  }
+  j_.end_array();
   j_.end_object();
 }
 
@@ -288,13 +440,13 @@ void ReportWriter::adverse_events(const std::vector<engine::AdverseEvent>& event
     j_.key("term");
     j_.value(e.term);
     j_.key("grade");
-    j_.value(e.grade);
+    opt_int(e.grade);  // null: the data cannot decide the grade (see notes)
     j_.key("value");
-    num(e.value.value, kValueDecimals);
+    opt_num(e.value, kValueDecimals);
     j_.key("comparator");
-    comparator(e.value.comparator);
+    comparator(e.value ? e.value->comparator : model::Comparator::none);
     j_.key("unit");
-    j_.value(e.unit);
+    text_or_null(e.unit);
     j_.key("time");
     j_.value(format_instant(e.time));
     j_.key("resource");
@@ -303,6 +455,8 @@ void ReportWriter::adverse_events(const std::vector<engine::AdverseEvent>& event
     j_.value(e.source.path);
     j_.key("attribution");
     strings(e.attribution);
+    j_.key("notes");
+    strings(e.notes);
     why(e.why);
     j_.end_object();
   }
@@ -424,6 +578,10 @@ void ReportWriter::report(const engine::Report& r) {
   monitoring(r.monitoring);
   j_.key("adverse_events");
   adverse_events(r.adverse_events);
+  j_.key("therapy");
+  therapy(r.therapy);
+  j_.key("timeline");
+  timeline(r.timeline);
   j_.key("findings");
   findings(r.findings);
   j_.key("values_used");
@@ -449,13 +607,20 @@ void ReportWriter::report(const engine::Report& r) {
   j_.end_object();
 }
 
+std::size_t timeline_points(const engine::Timeline& t) {
+  std::size_t n = t.events.size();
+  for (const auto& s : t.series) n += s.points.size();
+  return n;
+}
+
 // A generous guess at the report's size, so the string is allocated once in the common
 // case: the fixed sections plus a typical size for each listed item.
 std::size_t expected_size(const engine::Report& r) {
   const std::size_t strings = r.coagulopathy_criteria.size() + r.risk_reasons.size() +
                               r.urgency_reasons.size() + r.context.size();
   return 2048 + 1024 * (r.doses.size() + r.current_doses.size()) + 512 * r.alerts.size() +
-         384 * (r.findings.size() + r.values_used.size() + r.data_issues.size()) + 128 * strings;
+         384 * (r.findings.size() + r.values_used.size() + r.data_issues.size()) + 128 * strings +
+         512 * r.therapy.size() + 160 * timeline_points(r.timeline);
 }
 
 }  // namespace

@@ -27,3 +27,33 @@ const char* issue_severity_name(model::IssueSeverity s) {
 }
 
 }  // namespace khe::write
+
+namespace khe::write {
+
+std::string analyte_label(std::string_view analyte) {
+  struct Label {
+    std::string_view analyte;
+    std::string_view label;
+  };
+  static constexpr Label kLabels[] = {
+      {"platelets", "Platelets"},
+      {"fibrinogen", "Fibrinogen"},
+      {"ddimer_feu", "D-dimer (FEU)"},
+      {"ddimer_ddu", "D-dimer (DDU)"},
+      {"hemoglobin", "Hemoglobin"},
+      {"sirolimus_level", "Sirolimus trough"},
+      {"neutrophils", "Neutrophils"},
+      {"lymphocytes", "Lymphocytes"},
+      {"alt", "ALT"},
+      {"triglycerides", "Triglycerides"},
+      {"cholesterol", "Cholesterol"},
+      {"lesion_diameter", "Lesion largest diameter"},
+      {"weight", "Weight"},
+      {"height", "Height"},
+  };
+  for (const auto& l : kLabels)
+    if (l.analyte == analyte) return std::string(l.label);
+  return std::string(analyte);
+}
+
+}  // namespace khe::write

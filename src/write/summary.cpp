@@ -232,6 +232,37 @@ SummarySection response_section(const engine::Report& r) {
   t += std::string("; relapse ") + (x.relapse ? "YES" : "no");
   if (x.resolution_date) t += "; KMP resolved " + format_date(*x.resolution_date);
   s.lines.push_back({t, {x.why.rule_id}, x.relapse ? Tone::warning : Tone::plain, 0});
+  if (x.lesion) {
+    const auto& l = *x.lesion;
+    s.lines.push_back({"Lesion " + format_number(l.baseline.value, 2) + " cm (" +
+                           format_instant(l.baseline_time).substr(0, 10) + ") -> " +
+                           format_number(l.latest.value, 2) + " cm (" +
+                           format_instant(l.latest_time).substr(0, 10) +
+                           "): " + (l.change_percent > 0 ? "+" : "") +
+                           format_number(l.change_percent, 0) + "%, " + l.category,
+                       {l.why.rule_id},
+                       l.category == "progression" ? Tone::warning : Tone::plain,
+                       0});
+  }
+  return s;
+}
+
+// Each drug's episodes: when it ran, its dose steps, how many records were merged.
+SummarySection therapy_section(const engine::Report& r) {
+  SummarySection s{"Therapy", {}};
+  for (const auto& e : r.therapy) {
+    std::string t = e.drug + ": " + format_instant(e.start).substr(0, 10) + " to " +
+                    (e.end ? format_instant(*e.end).substr(0, 10) : std::string("ongoing"));
+    if (e.sources.size() > 1) t += " (" + std::to_string(e.sources.size()) + " records merged)";
+    s.lines.push_back({t, {"COURSE-1"}, Tone::plain, 0});
+    for (const auto& d : e.doses) {
+      if (!d.dose && !d.interval_h) continue;
+      std::string step = format_instant(d.time).substr(0, 10) + ": ";
+      step += d.dose ? format_number(d.dose->value, 4) + " mg" : std::string("dose not recorded");
+      if (d.interval_h) step += " every " + format_number(*d.interval_h, 1) + " h";
+      s.lines.push_back({step, {}, Tone::plain, 1});
+    }
+  }
   return s;
 }
 
@@ -279,14 +310,22 @@ SummarySection monitoring_section(const engine::Report& r) {
 
 SummarySection adverse_event_section(const engine::Report& r) {
   SummarySection s{"Adverse events (CTCAE v5)", {}};
-  for (const auto& e : r.adverse_events)
-    s.lines.push_back({e.term + " grade " + std::to_string(e.grade) + ": " +
-                           format_number(e.value.value, 2) + " " + e.unit + " (" +
-                           format_instant(e.time) +
-                           "); possible causes: " + join(e.attribution, ", "),
-                       {e.why.rule_id},
-                       e.grade >= 3 ? Tone::warning : Tone::plain,
-                       0});
+  for (const auto& e : r.adverse_events) {
+    std::string text = e.term + (e.grade ? " grade " + std::to_string(*e.grade)
+                                         : std::string(" not graded (clinician to grade)"));
+    text += ": ";
+    if (e.value) {
+      if (e.value->comparator != model::Comparator::none)
+        text += std::string(comparator_symbol(e.value->comparator)) + " ";
+      text += format_number(e.value->value, 2) + " " + e.unit + " ";
+    } else {
+      text += "recorded ";
+    }
+    text += "(" + format_instant(e.time) + "); possible causes: " + join(e.attribution, ", ");
+    s.lines.push_back(
+        {text, {e.why.rule_id}, e.grade && *e.grade >= 3 ? Tone::warning : Tone::plain, 0});
+    for (const auto& note : e.notes) s.lines.push_back({note, {}, Tone::plain, 1});
+  }
   return s;
 }
 
@@ -359,6 +398,7 @@ Summary summarize(const engine::Report& r, const knowledge::Knowledge& k) {
   out.sections.push_back(recommendation_section(r));
   out.sections.push_back(alerts_section(r));
   if (r.response) out.sections.push_back(response_section(r));
+  if (!r.therapy.empty()) out.sections.push_back(therapy_section(r));
   if (r.sirolimus_trough) out.sections.push_back(trough_section(r));
   if (!r.monitoring.empty()) out.sections.push_back(monitoring_section(r));
   if (!r.adverse_events.empty()) out.sections.push_back(adverse_event_section(r));

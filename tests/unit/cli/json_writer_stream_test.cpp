@@ -159,8 +159,65 @@ class Random {
     x.fibrinogen_stabilized = flag();
     x.relapse = coin();
     if (coin()) x.resolution_date = date();
+    if (coin()) x.lesion = lesion();
     x.why = why();
     return x;
+  }
+
+  engine::LesionResponse lesion() {
+    engine::LesionResponse l;
+    l.baseline = {number(), comparator()};
+    l.baseline_time = instant();
+    l.latest = {number(), comparator()};
+    l.latest_time = instant();
+    l.change_percent = number();
+    l.category = text();
+    l.why = why();
+    return l;
+  }
+
+  engine::TherapyEpisode episode(bool full) {
+    engine::TherapyEpisode e;
+    e.drug = text();
+    e.counts_for_therapy_start = coin();
+    e.start = instant();
+    if (coin()) e.end = instant();
+    e.administrations = count().value_or(0);
+    for (int i = (full ? 1 : 0) + pick(3); i > 0; --i) {
+      engine::DoseStep d;
+      d.time = instant();
+      if (coin(70)) d.dose = Milligrams(number());
+      if (coin(70)) d.interval_h = number();
+      e.doses.push_back(d);
+    }
+    for (int i = (full ? 1 : 0) + pick(3); i > 0; --i) e.sources.push_back({text(), text()});
+    return e;
+  }
+
+  engine::Timeline timeline(bool full) {
+    engine::Timeline t;
+    const int min = full ? 1 : 0;
+    for (int i = min + pick(3); i > 0; --i) {
+      engine::Series s;
+      s.analyte = text();
+      s.unit = text();
+      for (int k = min + pick(4); k > 0; --k) {
+        engine::SeriesPoint p;
+        p.time = instant();
+        p.value = {number(), full && s.points.empty() ? model::Comparator::lt : comparator()};
+        p.confounded = (full && s.points.empty()) || coin();
+        p.source = {text(), text()};
+        s.points.push_back(p);
+      }
+      t.series.push_back(s);
+    }
+    for (int i = min + pick(3); i > 0; --i)
+      t.thresholds.push_back({text(), number(), text(), why()});
+    for (int i = min + pick(3); i > 0; --i)
+      t.target_bands.push_back({instant(), instant(), number(), number(), text(), why()});
+    for (int i = min + pick(3); i > 0; --i)
+      t.events.push_back({text(), instant(), {text(), text()}});
+    return t;
   }
 
   engine::TroughAssessment trough() {
@@ -220,7 +277,10 @@ class Random {
       r.alerts.push_back(
           {text(), static_cast<engine::AlertSeverity>(pick(3)), text(), texts(), why()});
     }
-    if (full || coin(60)) r.response = response();
+    if (full || coin(60)) {
+      r.response = response();
+      if (full) r.response->lesion = lesion();
+    }
     for (int i = min + pick(3); i > 0; --i) {
       engine::MonitoringItem m;
       m.test = text();
@@ -234,15 +294,18 @@ class Random {
     for (int i = min + pick(3); i > 0; --i) {
       engine::AdverseEvent e;
       e.term = text();
-      e.grade = static_cast<int>(pick(5));
-      e.value = {number(), comparator()};
+      if (full || coin(80)) e.grade = 1 + pick(5);
+      if (full || coin(70)) e.value = model::Measured{number(), comparator()};
       e.unit = text();
       e.time = instant();
       e.source = {text(), text()};
       e.attribution = texts();
+      e.notes = texts();
       e.why = why();
       r.adverse_events.push_back(e);
     }
+    for (int i = min + pick(3); i > 0; --i) r.therapy.push_back(episode(full));
+    r.timeline = timeline(full);
     if (full || coin(60)) {
       r.sirolimus_trough = trough();
       if (full) r.sirolimus_trough->adjustment = dose();
@@ -303,8 +366,8 @@ TEST(cliJsonWriter, KeysFollowTheContractOrder) {
   const std::vector<std::pair<std::string, std::vector<std::string>>> expected = {
       {"",
        {"kmp", "coagulopathy", "anemia", "risk", "urgency", "urgency_reasons", "recommendation",
-        "alerts", "response", "sirolimus_trough", "monitoring", "adverse_events", "findings",
-        "values_used", "patient", "data_quality", "provenance"}},
+        "alerts", "response", "sirolimus_trough", "monitoring", "adverse_events", "therapy",
+        "timeline", "findings", "values_used", "patient", "data_quality", "provenance"}},
       {"kmp",
        {"status", "severity", "platelets_10e9_per_L", "platelets_comparator", "definition",
         "diagnosis", "diagnosis_certainty"}},
@@ -316,10 +379,13 @@ TEST(cliJsonWriter, KeysFollowTheContractOrder) {
       {"recommendation.doses[]", dose},
       {"recommendation.current_doses[]", dose},
       {"alerts[]", join({"code", "severity", "message", "details"}, why)},
-      {"response",
-       join({"therapy_start", "platelet_response", "durable_platelet_response_week4",
-             "days_to_platelet_response", "fibrinogen_stabilized", "relapse", "resolution_date"},
-            why)},
+      {"response", join({"therapy_start", "platelet_response", "durable_platelet_response_week4",
+                         "days_to_platelet_response", "fibrinogen_stabilized", "relapse",
+                         "resolution_date", "lesion"},
+                        why)},
+      {"response.lesion", join({"baseline_cm", "baseline_time", "latest_cm", "latest_time",
+                                "change_percent", "category"},
+                               why)},
       {"sirolimus_trough",
        join({"value_ng_per_mL", "comparator", "time", "resource", "path", "phase", "target_low",
              "target_high", "status", "interpretable", "not_interpretable_because", "adjustment"},
@@ -327,8 +393,18 @@ TEST(cliJsonWriter, KeysFollowTheContractOrder) {
       {"sirolimus_trough.adjustment", dose},
       {"monitoring[]", join({"test", "last", "due", "status", "interval_h"}, why)},
       {"adverse_events[]", join({"term", "grade", "value", "comparator", "unit", "time", "resource",
-                                 "path", "attribution"},
+                                 "path", "attribution", "notes"},
                                 why)},
+      {"therapy[]",
+       {"drug", "counts_for_therapy_start", "start", "end", "administrations", "doses", "sources"}},
+      {"therapy[].doses[]", {"time", "dose_mg", "interval_h"}},
+      {"therapy[].sources[]", {"resource", "path"}},
+      {"timeline", {"series", "thresholds", "target_bands", "events"}},
+      {"timeline.series[]", {"analyte", "label", "unit", "points"}},
+      {"timeline.series[].points[]", {"time", "value", "comparator", "confounded", "resource"}},
+      {"timeline.thresholds[]", join({"analyte", "value", "meaning"}, why)},
+      {"timeline.target_bands[]", join({"from", "to", "low", "high", "phase"}, why)},
+      {"timeline.events[]", {"code", "time", "resource"}},
       {"findings[]", join(why, {"statement"})},
       {"values_used[]",
        {"name", "value", "comparator", "unit", "time", "age_hours", "confounded", "resource",
@@ -419,6 +495,29 @@ TEST(cliJsonWriter, ReportNumbersRoundTripToTheirRoundedValue) {
       }
     }
   }
+}
+
+// An adverse event the data cannot grade (an infection) says so with nulls, never a 0.
+TEST(cliJsonWriter, UngradedAdverseEventHasNullGradeValueAndUnit) {
+  engine::Report r;
+  engine::AdverseEvent e;
+  e.term = "infection";
+  e.notes = {"clinician to grade"};
+  r.adverse_events.push_back(e);
+  const auto j = nlohmann::json::parse(to_json(r))["adverse_events"][0];
+  EXPECT_TRUE(j["grade"].is_null());
+  EXPECT_TRUE(j["value"].is_null());
+  EXPECT_TRUE(j["comparator"].is_null());
+  EXPECT_TRUE(j["unit"].is_null());
+  EXPECT_EQ(j["notes"], nlohmann::json::array({"clinician to grade"}));
+  e.grade = 2;
+  e.value = model::Measured{0.4, model::Comparator::lt};
+  e.unit = "10*9/L";
+  r.adverse_events = {e};
+  const auto g = nlohmann::json::parse(to_json(r))["adverse_events"][0];
+  EXPECT_EQ(g["grade"], 2);
+  EXPECT_EQ(g["value"], 0.4);
+  EXPECT_EQ(g["comparator"], "<");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "engine/evaluate.h"
+#include "knowledge/embedded.h"
 #include "knowledge/knowledge.h"
 
 namespace khe::test {
@@ -22,6 +23,18 @@ inline const knowledge::Knowledge& default_knowledge() {
 }
 
 inline Instant at(const char* text) { return parse_fhir_datetime(text).value().start; }
+
+// The default knowledge plus one more profile file (its JSON text, stored as
+// profiles/test-centre.json), to test a choice a centre makes in its own profile.
+inline knowledge::Knowledge knowledge_with_profile(const std::string& profile_json) {
+  knowledge::FileSet files;
+  for (const auto& f : knowledge::embedded_files())
+    files[std::string(f.path)] = std::string(f.bytes);
+  files["profiles/test-centre.json"] = profile_json;
+  auto r = knowledge::load(files, engine::parameter_specs());
+  if (!r) throw std::runtime_error(r.error().to_string());
+  return std::move(r).value();
+}
 
 class Builder {
  public:
@@ -166,6 +179,10 @@ class Builder {
 
   engine::Report eval(const std::string& profile = "default") const {
     const auto& k = default_knowledge();
+    return engine::evaluate(rec_, k, *k.profile(profile), as_of_);
+  }
+  // Evaluates with other knowledge (e.g. from knowledge_with_profile).
+  engine::Report eval(const knowledge::Knowledge& k, const std::string& profile) const {
     return engine::evaluate(rec_, k, *k.profile(profile), as_of_);
   }
 
