@@ -24,8 +24,12 @@ std::optional<std::string> read_stream(std::istream& s, std::size_t limit) {
 std::optional<std::string> read_input(const std::string& path, std::istream& in,
                                       std::size_t limit) {
   if (path == "-") return read_stream(in, limit);
+  // A file, or a pipe given by name (`khe evaluate <(fetch-bundle)`, a named FIFO);
+  // never a directory or a device, which could block or never end.
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !(std::filesystem::is_regular_file(status) || std::filesystem::is_fifo(status)))
+    return std::nullopt;
   std::ifstream file(path, std::ios::binary);
   if (!file) return std::nullopt;
   return read_stream(file, limit);

@@ -97,9 +97,34 @@ Result<Date> parse_date(std::string_view text) {
 Date date_of(Instant t) { return std::chrono::floor<std::chrono::days>(t); }
 Instant start_of(Date d) { return Instant(d); }
 
+namespace {
+
+// Writes `v` as exactly `width` decimal digits (zero-padded) at `out`. Reports format
+// hundreds of instants, so this avoids snprintf's format parsing.
+char* put_digits(char* out, long long v, int width) {
+  for (int i = width - 1; i >= 0; --i, v /= 10) out[i] = static_cast<char>('0' + v % 10);
+  return out + width;
+}
+
+// "YYYY-MM-DD" for years 0..9999; other years (never in a valid record) fall back to snprintf.
+bool put_date(char* out, Date d) {
+  const std::chrono::year_month_day ymd{d};
+  const int y = static_cast<int>(ymd.year());
+  if (y < 0 || y > 9999) return false;
+  char* p = put_digits(out, y, 4);
+  *p++ = '-';
+  p = put_digits(p, static_cast<unsigned>(ymd.month()), 2);
+  *p++ = '-';
+  put_digits(p, static_cast<unsigned>(ymd.day()), 2);
+  return true;
+}
+
+}  // namespace
+
 std::string format_date(Date d) {
-  std::chrono::year_month_day ymd{d};
   char buf[16];
+  if (put_date(buf, d)) return std::string(buf, 10);
+  std::chrono::year_month_day ymd{d};
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
   return buf;
@@ -109,6 +134,17 @@ std::string format_instant(Instant t) {
   Date d = date_of(t);
   auto secs = (t - Instant(d)).count();
   char buf[32];
+  if (put_date(buf, d)) {
+    char* p = buf + 10;
+    *p++ = 'T';
+    p = put_digits(p, secs / 3600, 2);
+    *p++ = ':';
+    p = put_digits(p, secs / 60 % 60, 2);
+    *p++ = ':';
+    p = put_digits(p, secs % 60, 2);
+    *p++ = 'Z';
+    return std::string(buf, static_cast<std::size_t>(p - buf));
+  }
   std::snprintf(buf, sizeof buf, "%sT%02lld:%02lld:%02lldZ", format_date(d).c_str(),
                 static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
                 static_cast<long long>(secs % 60));

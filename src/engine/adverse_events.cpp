@@ -87,22 +87,24 @@ class Grader {
   std::vector<std::string> recent_other_causes() const {
     std::vector<std::string> out;
     const Seconds window = seconds_of_days(c_.p.num("AE-1", "other_cause_window"));
-    for (const auto& m : c_.rec.medications)
-      for (const auto& cause : c_.p.list("AE-1", "other_causes"))
-        if (c_.kb.drug_is(m.drug, cause) && m.start && *m.start <= c_.as_of &&
-            c_.as_of - *m.start <= window && std::find(out.begin(), out.end(), m.drug) == out.end())
-          out.push_back(m.drug);
+    // Record order, as the medications were listed: the order of the causes never matters.
+    std::vector<const model::MedicationCourse*> found;
+    for (const auto& cause : c_.p.list("AE-1", "other_causes"))
+      for (const auto* m : c_.meds(cause))
+        if (m->start && *m->start <= c_.as_of && c_.as_of - *m->start <= window) found.push_back(m);
+    std::sort(found.begin(), found.end());
+    for (const auto* m : found)
+      if (std::find(out.begin(), out.end(), m->drug) == out.end()) out.push_back(m->drug);
     return out;
   }
 
   // The drug (or class) is given at as-of, or was last given within `window` before it.
   bool given_within(std::string_view drug, Seconds window) const {
-    for (const auto& m : c_.rec.medications) {
-      if (!c_.kb.drug_is(m.drug, drug) || !m.start || *m.start > c_.as_of ||
-          m.status == model::MedicationStatus::planned)
+    for (const auto* m : c_.meds(drug)) {
+      if (!m->start || *m->start > c_.as_of || m->status == model::MedicationStatus::planned)
         continue;
-      if (c_.course_active(m)) return true;
-      if (m.end.value_or(*m.start) >= c_.as_of - window) return true;
+      if (c_.course_active(*m)) return true;
+      if (m->end.value_or(*m->start) >= c_.as_of - window) return true;
     }
     return false;
   }

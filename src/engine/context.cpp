@@ -72,8 +72,23 @@ Ctx::Ctx(const model::Record& r, const knowledge::Knowledge& k, const knowledge:
   fresh_window_ = seconds_of_days(p.num("TIME-1", "fresh_lab"));
   platelet_window_ = seconds_of_days(p.num("CONF-1", "platelet_window"));
   fibrinogen_window_ = seconds_of_hours(p.num("CONF-1", "fibrinogen_window"));
-  platelet_products_ = &p.list("CONF-1", "platelet_products");
-  fibrinogen_products_ = &p.list("CONF-1", "fibrinogen_products");
+  administration_active_h_ = p.num("TIME-1", "administration_active");
+  consensus_first_line_ = p.text("TX-7", "kmp_first_line") == "vincristine_corticosteroid";
+  auto given = [&](const std::vector<std::string>& products) {
+    std::vector<Instant> out;
+    for (const auto& proc : rec.procedures)
+      if (proc.status == model::ProcedureStatus::done && proc.start &&
+          std::find(products.begin(), products.end(), proc.code) != products.end())
+        out.push_back(*proc.start);
+    return out;
+  };
+  platelet_given_ = given(p.list("CONF-1", "platelet_products"));
+  fibrinogen_given_ = given(p.list("CONF-1", "fibrinogen_products"));
+  drugs_.reserve(rec.medications.size());
+  for (const auto& m : rec.medications) {
+    auto it = kb.drugs.find(m.drug);
+    drugs_.push_back(it == kb.drugs.end() ? nullptr : &it->second);
+  }
   for (const auto& l : rec.labs)
     if (l.time <= as_of) by_analyte_[static_cast<std::size_t>(l.analyte)].push_back(&l);
   for (auto& v : by_analyte_)
@@ -164,30 +179,27 @@ const LabResult* Ctx::latest_fresh(Analyte a) const {
 }
 
 bool Ctx::confounded_by(const LabResult& l, Seconds window,
-                        const std::vector<std::string>& products) const {
-  for (const auto& proc : rec.procedures) {
-    if (proc.status != model::ProcedureStatus::done || !proc.start) continue;
-    if (std::find(products.begin(), products.end(), proc.code) == products.end()) continue;
-    if (*proc.start <= l.time && l.time <= *proc.start + window) return true;
-  }
+                        const std::vector<Instant>& given) const {
+  for (const Instant t : given)
+    if (t <= l.time && l.time <= t + window) return true;
   return false;
 }
 
 bool Ctx::platelet_confounded(const LabResult& l) const {
-  return confounded_by(l, platelet_window_, *platelet_products_);
+  return confounded_by(l, platelet_window_, platelet_given_);
 }
 
 bool Ctx::fibrinogen_confounded(const LabResult& l) const {
-  return confounded_by(l, fibrinogen_window_, *fibrinogen_products_);
+  return confounded_by(l, fibrinogen_window_, fibrinogen_given_);
 }
 
-Selection Ctx::select(Analyte a, Seconds window, const std::vector<std::string>& products) const {
+Selection Ctx::select(Analyte a, Seconds window, const std::vector<Instant>& given) const {
   Selection s;
   const LabResult* clean = nullptr;
   std::vector<const LabResult*> fresh_confounded;
   for (const LabResult* l : labs(a)) {
     if (!is_fresh(*l)) continue;
-    if (confounded_by(*l, window, products))
+    if (confounded_by(*l, window, given))
       fresh_confounded.push_back(l);
     else
       clean = l;  // labs are oldest first: the last one wins
@@ -212,13 +224,9 @@ Selection Ctx::select(Analyte a, Seconds window, const std::vector<std::string>&
   s.all_fresh_confounded = true;
   // The last value before the earliest transfusion that confounds a fresh value.
   std::optional<Instant> earliest;
-  for (const auto& proc : rec.procedures) {
-    if (proc.status != model::ProcedureStatus::done || !proc.start) continue;
-    if (std::find(products.begin(), products.end(), proc.code) == products.end()) continue;
+  for (const Instant t : given) {
     for (const LabResult* c : fresh_confounded)
-      if (*proc.start <= c->time && c->time <= *proc.start + window &&
-          (!earliest || *proc.start < *earliest))
-        earliest = *proc.start;
+      if (t <= c->time && c->time <= t + window && (!earliest || t < *earliest)) earliest = t;
   }
   const LabResult* before = nullptr;
   for (const LabResult* l : labs(a))
@@ -234,11 +242,11 @@ Selection Ctx::select(Analyte a, Seconds window, const std::vector<std::string>&
 }
 
 Selection Ctx::select_platelets() const {
-  return select(Analyte::platelets, platelet_window_, *platelet_products_);
+  return select(Analyte::platelets, platelet_window_, platelet_given_);
 }
 
 Selection Ctx::select_fibrinogen() const {
-  return select(Analyte::fibrinogen, fibrinogen_window_, *fibrinogen_products_);
+  return select(Analyte::fibrinogen, fibrinogen_window_, fibrinogen_given_);
 }
 
 bool Ctx::acute(std::string_view code) const {
@@ -280,8 +288,7 @@ bool Ctx::course_active(const model::MedicationCourse& m) const {
   using model::MedicationStatus;
   if (!m.start || *m.start > as_of) return false;
   if (m.source_kind == MedicationSource::administration) {
-    double window_h =
-        std::max(m.interval_h.value_or(0.0), p.num("TIME-1", "administration_active"));
+    double window_h = std::max(m.interval_h.value_or(0.0), administration_active_h_);
     return as_of - *m.start <= seconds_of_hours(window_h);
   }
   if (m.status != MedicationStatus::active && m.status != MedicationStatus::unknown) {
@@ -299,33 +306,49 @@ bool Ctx::active(std::string_view drug_or_class) const {
 
 const model::MedicationCourse* Ctx::latest_active(std::string_view drug_or_class) const {
   const model::MedicationCourse* best = nullptr;
-  for (const auto& m : rec.medications)
-    if (kb.drug_is(m.drug, drug_or_class) && course_active(m) &&
-        (!best || *m.start >= *best->start))
-      best = &m;
+  for (const auto* m : meds(drug_or_class))
+    if (course_active(*m) && (!best || *m->start >= *best->start)) best = m;
   return best;
 }
 
+const std::vector<const model::MedicationCourse*>& Ctx::meds(std::string_view drug_or_class) const {
+  auto it = meds_cache_.find(drug_or_class);
+  if (it != meds_cache_.end()) return it->second;
+  std::vector<const model::MedicationCourse*> found;
+  for (const auto& m : rec.medications)
+    if (is(m, drug_or_class)) found.push_back(&m);
+  return meds_cache_.emplace(std::string(drug_or_class), std::move(found)).first->second;
+}
+
+bool Ctx::is(const model::MedicationCourse& m, std::string_view drug_or_class) const {
+  if (m.drug == drug_or_class) return true;
+  const std::size_t i = static_cast<std::size_t>(&m - rec.medications.data());
+  const knowledge::Drug* d = i < drugs_.size() ? drugs_[i] : nullptr;
+  if (!d) return i < drugs_.size() ? false : kb.drug_is(m.drug, drug_or_class);
+  for (const auto& cls : d->classes)
+    if (cls == drug_or_class) return true;
+  return false;
+}
+
 bool Ctx::kmp_directed(std::string_view drug) const {
-  if (p.text("TX-7", "kmp_first_line") == "vincristine_corticosteroid")
+  if (consensus_first_line_)
     return kb.drug_is(drug, "vincristine") || kb.drug_is(drug, "corticosteroid");
   return kb.drug_is(drug, "sirolimus");
 }
 
 bool Ctx::ever_given(std::string_view drug_or_class) const {
-  for (const auto& m : rec.medications)
-    if (kb.drug_is(m.drug, drug_or_class) && m.start && *m.start <= as_of &&
-        m.status != model::MedicationStatus::planned)
+  for (const auto* m : meds(drug_or_class))
+    if (m->start && *m->start <= as_of && m->status != model::MedicationStatus::planned)
       return true;
   return false;
 }
 
 std::optional<Instant> Ctx::first_start(std::string_view drug_or_class) const {
   std::optional<Instant> first;
-  for (const auto& m : rec.medications)
-    if (kb.drug_is(m.drug, drug_or_class) && m.start && *m.start <= as_of &&
-        m.status != model::MedicationStatus::planned && (!first || *m.start < *first))
-      first = m.start;
+  for (const auto* m : meds(drug_or_class))
+    if (m->start && *m->start <= as_of && m->status != model::MedicationStatus::planned &&
+        (!first || *m->start < *first))
+      first = m->start;
   return first;
 }
 

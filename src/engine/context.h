@@ -94,6 +94,12 @@ class Ctx {
   // Whether the drug counts as KMP-directed therapy under the profile (§8 therapy start):
   // sirolimus, or vincristine and corticosteroids where TX-7 makes them first line.
   bool kmp_directed(std::string_view drug) const;
+  // Whether the medication is the drug or belongs to the class (knowledge drug classes).
+  // `m` is normally one of rec.medications (resolved once); any other is looked up.
+  bool is(const model::MedicationCourse& m, std::string_view drug_or_class) const;
+  // The record's medications that are the drug or belong to the class, in record order;
+  // computed once per drug or class and evaluation.
+  const std::vector<const model::MedicationCourse*>& meds(std::string_view drug_or_class) const;
 
   // --- diagnosis
   DxClass dx_class = DxClass::none;
@@ -112,11 +118,17 @@ class Ctx {
   Seconds fresh_window_{};
   Seconds platelet_window_{};
   Seconds fibrinogen_window_{};
-  const std::vector<std::string>* platelet_products_ = nullptr;
-  const std::vector<std::string>* fibrinogen_products_ = nullptr;
-  Selection select(Analyte a, Seconds window, const std::vector<std::string>& products) const;
-  bool confounded_by(const LabResult& l, Seconds window,
-                     const std::vector<std::string>& products) const;
+  double administration_active_h_ = 0;
+  bool consensus_first_line_ = false;  // TX-7: vincristine and corticosteroids are first line
+  mutable knowledge::StringMap<std::vector<const model::MedicationCourse*>> meds_cache_;
+  Selection select(Analyte a, Seconds window, const std::vector<Instant>& given) const;
+  bool confounded_by(const LabResult& l, Seconds window, const std::vector<Instant>& given) const;
+  // When the products of CONF-1 were given (done procedures), read once.
+  std::vector<Instant> platelet_given_;
+  std::vector<Instant> fibrinogen_given_;
+  // The knowledge drug of each record medication (same index), resolved once: rules ask
+  // "is this a corticosteroid?" hundreds of times per evaluation.
+  std::vector<const knowledge::Drug*> drugs_;
 };
 
 Seconds seconds_of_days(double d);

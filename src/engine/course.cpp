@@ -3,7 +3,6 @@
 // thresholds, sirolimus target bands, transfusions). Decides nothing clinical itself: the
 // thresholds and bands are the rules' own parameters.
 #include <algorithm>
-#include <map>
 
 #include "engine/rules.h"
 
@@ -65,6 +64,7 @@ std::vector<DoseStep> dose_steps(const std::vector<Span>& group) {
   const bool has_course = std::any_of(group.begin(), group.end(),
                                       [](const Span& s) { return !is_administration(*s.m); });
   std::vector<DoseStep> steps;
+  steps.reserve(group.size());
   for (const Span& s : group) {
     const MedicationCourse& m = *s.m;
     if (has_course == is_administration(m)) continue;
@@ -78,6 +78,7 @@ std::vector<DoseStep> dose_steps(const std::vector<Span>& group) {
 TherapyEpisode episode_of(const Ctx& c, const std::string& drug, const std::vector<Span>& group) {
   TherapyEpisode e;
   e.drug = drug;
+  e.resources.reserve(group.size());
   e.counts_for_therapy_start = c.kmp_directed(drug);
   e.start = group.front().from;
   bool open = false;
@@ -86,7 +87,7 @@ TherapyEpisode episode_of(const Ctx& c, const std::string& drug, const std::vect
     open = open || s.open;
     end = std::max(end, s.to);
     if (is_administration(*s.m)) ++e.administrations;
-    e.sources.push_back(s.m->source);
+    e.resources.push_back(s.m->source.resource);
   }
   if (!open) e.end = end;
   e.doses = dose_steps(group);
@@ -97,12 +98,17 @@ TherapyEpisode episode_of(const Ctx& c, const std::string& drug, const std::vect
 
 void build_episodes(Ctx& c) {
   const Seconds gap = seconds_of_days(c.p.num("COURSE-1", "merge_gap"));
-  std::map<std::string, std::vector<const MedicationCourse*>> by_drug;
+  std::vector<const MedicationCourse*> given;
   for (const auto& m : c.rec.medications)
     if (m.start && *m.start <= c.as_of && m.status != model::MedicationStatus::planned)
-      by_drug[m.drug].push_back(&m);
-  for (auto& [drug, records] : by_drug) {
-    std::vector<Span> spans = spans_of(c, std::move(records));
+      given.push_back(&m);
+  std::stable_sort(given.begin(), given.end(), [](auto* a, auto* b) { return a->drug < b->drug; });
+  for (auto first = given.begin(); first != given.end();) {
+    auto last =
+        std::find_if(first, given.end(), [&](auto* m) { return m->drug != (*first)->drug; });
+    const std::string& drug = (*first)->drug;
+    std::vector<Span> spans = spans_of(c, {first, last});
+    first = last;
     std::vector<Span> group;
     Instant reach{};
     for (const Span& s : spans) {
@@ -124,17 +130,20 @@ void build_episodes(Ctx& c) {
 namespace {
 
 void build_series(Ctx& c) {
-  for (const auto& name : c.p.list("COURSE-1", "chart_analytes")) {
+  const auto& names = c.p.list("COURSE-1", "chart_analytes");
+  c.out.timeline.series.reserve(names.size());
+  for (const auto& name : names) {
     auto a = model::analyte_from_name(name);
     if (!a) continue;  // the knowledge loader validates names; an unknown one draws nothing
     Series s;
     s.analyte = name;
     s.unit = c.kb.codes.analyte(*a).canonical_unit;
+    s.points.reserve(c.labs(*a).size());
     for (const LabResult* l : c.labs(*a)) {
       bool confounded = *a == Analyte::platelets    ? c.platelet_confounded(*l)
                         : *a == Analyte::fibrinogen ? c.fibrinogen_confounded(*l)
                                                     : false;
-      s.points.push_back(SeriesPoint{l->time, l->value, confounded, l->source});
+      s.points.push_back(SeriesPoint{l->time, l->value, confounded});
     }
     c.out.timeline.series.push_back(std::move(s));
   }
@@ -169,17 +178,17 @@ void build_target_bands(Ctx& c) {
   const auto& P = c.p;
   const Instant long_term = *first + seconds_of_days(P.num("TARGET-1", "long_term_after"));
   const double kmp_below = P.num("KMP-1", "present_below");
-  auto phase_at = [&](bool kmp, Instant t) {
-    return kmp              ? std::string("kmp")
-           : t >= long_term ? P.text("TARGET-1", "long_term_range")
-                            : std::string("no_kmp");
+  const std::string& long_term_range = P.text("TARGET-1", "long_term_range");
+  static const std::string kKmp = "kmp", kNoKmp = "no_kmp";
+  auto phase_at = [&](bool kmp, Instant t) -> const std::string& {
+    return kmp ? kKmp : t >= long_term ? long_term_range : kNoKmp;
   };
 
   bool kmp = c.out.response && c.out.response->therapy_start;  // KMP at day 0
   std::vector<std::pair<Instant, std::string>> marks;          // phase from this instant
   auto mark = [&](Instant t) {
-    std::string phase = phase_at(kmp, t);
-    if (marks.empty() || marks.back().second != phase) marks.emplace_back(t, std::move(phase));
+    const std::string& phase = phase_at(kmp, t);
+    if (marks.empty() || marks.back().second != phase) marks.emplace_back(t, phase);
   };
   mark(*first);
   bool long_term_marked = false;
@@ -199,6 +208,7 @@ void build_target_bands(Ctx& c) {
 
   const std::string today = target_phase(c, *first);
   if (marks.back().second != today) marks.back().second = today;
+  c.out.timeline.target_bands.reserve(marks.size());
   for (std::size_t i = 0; i < marks.size(); ++i) {
     const Instant from = marks[i].first;
     const Instant to = i + 1 < marks.size() ? marks[i + 1].first : c.as_of;

@@ -197,12 +197,29 @@ class Dosing {
 
 }  // namespace
 
+namespace {
+
+// The record that states the current dose: the latest active request or statement, which
+// carries the schedule; an administration (one dose given, no schedule) only without one.
+const model::MedicationCourse* current_record(const Ctx& c, const char* drug) {
+  const model::MedicationCourse* course = nullptr;
+  const model::MedicationCourse* given = nullptr;
+  for (const auto* m : c.meds(drug)) {
+    if (!c.course_active(*m)) continue;
+    auto& best = m->source_kind == model::MedicationSource::administration ? given : course;
+    if (!best || *m->start >= *best->start) best = m;
+  }
+  return course ? course : given;
+}
+
+}  // namespace
+
 void compute_doses(Ctx& c) {
   Dosing dosing(c);
   dosing.body_size();
   // Drugs currently given, with their recorded dose.
   for (const char* drug : {"sirolimus", "prednisolone", "methylprednisolone", "vincristine"})
-    if (const auto* m = c.latest_active(drug)) dosing.current(*m);
+    if (const auto* m = current_record(c, drug)) dosing.current(*m);
   if (!c.out.regimen) return;
   auto start = [&](const char* drug, void (Dosing::*fn)()) {
     if (c.active(drug)) return;  // already given: the current dose is shown instead

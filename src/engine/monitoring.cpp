@@ -9,7 +9,7 @@ namespace {
 
 class Planner {
  public:
-  explicit Planner(Ctx& c) : c_(c) {}
+  explicit Planner(Ctx& c) : c_(c) { c_.out.monitoring.reserve(kTypicalItems); }
 
   // Adds `test` due `interval` after its latest result (now, when never done). A test
   // already planned by an earlier (more urgent) phase keeps the shorter interval.
@@ -47,6 +47,7 @@ class Planner {
   }
 
  private:
+  static constexpr std::size_t kTypicalItems = 16;  // every phase together stays below this
   Ctx& c_;
 };
 

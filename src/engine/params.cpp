@@ -199,6 +199,8 @@ const std::vector<ParamSpec>& parameter_specs() {
         {"DOSE-SIR-ADJ-1", "assay_lower_limit", N, "ng/mL"},
         {"DOSE-SIR-TOX-1", "high_above", N, "ng/mL"},
         {"DOSE-SIR-TOX-1", "emergent_above", N, "ng/mL"},
+        {"DOSE-SIR-TOX-1", "toxicity_findings", L, ""},
+        {"DOSE-SIR-TOX-1", "toxicity_findings_within", N, "d"},
         {"DOSE-SIR-TOX-1", "advice", T, ""},
         {"PJP-1", "combined_severity", T, ""},
         {"PJP-1", "alone_severity", T, ""},

@@ -170,18 +170,19 @@ struct TherapyEpisode {
   std::string drug;                       // knowledge drug id ("sirolimus", "prednisolone", ...)
   bool counts_for_therapy_start = false;  // a KMP-directed drug that can set day 0 (§8)
   Instant start{};
-  std::optional<Instant> end;             // null while the drug is still given at as-of
-  std::vector<DoseStep> doses;            // the dose at start, then each change, in time order
-  int administrations = 0;                // MedicationAdministration records inside the episode
-  std::vector<model::SourceRef> sources;  // every record merged into the episode
+  std::optional<Instant> end;          // null while the drug is still given at as-of
+  std::vector<DoseStep> doses;         // the dose at start, then each change, in time order
+  int administrations = 0;             // MedicationAdministration records inside the episode
+  std::vector<std::string> resources;  // every record merged into it ("MedicationRequest/x")
 };
 
 // A measured series for the course chart (all values up to as-of, in canonical units).
+// A point of a course series. Display data: the values the rules used carry their source
+// in `values_used`; a point is found in the input by analyte and time.
 struct SeriesPoint {
   Instant time{};
   model::Measured value;
   bool confounded = false;  // within a transfusion window (§2): not a response
-  model::SourceRef source;
 };
 
 struct Series {

@@ -22,7 +22,7 @@ bool on_or_starting(const Ctx& c, std::string_view drug) {
 // The interacting drug counts when active now or stopped within `within_days`.
 bool active_within(const Ctx& c, std::string_view cls, double within_days) {
   for (const auto& m : c.rec.medications) {
-    if (!c.kb.drug_is(m.drug, cls)) continue;
+    if (!c.is(m, cls)) continue;
     if (c.course_active(m)) return true;
     if (within_days > 0 && m.start && *m.start <= c.as_of) {
       Instant last = m.end ? *m.end : *m.start;
@@ -36,8 +36,7 @@ bool active_within(const Ctx& c, std::string_view cls, double within_days) {
 bool high_dose_steroid_course(const Ctx& c) {
   const auto& P = c.p;
   for (const auto& m : c.rec.medications) {
-    if (!c.kb.drug_is(m.drug, "corticosteroid") || !m.start || *m.start > c.as_of || !m.dose)
-      continue;
+    if (!c.is(m, "corticosteroid") || !m.start || *m.start > c.as_of || !m.dose) continue;
     double per_day =
         m.dose->value * (m.interval_h && *m.interval_h > 0 ? 24.0 / *m.interval_h : 1.0);
     Instant end = m.end ? std::min(*m.end, c.as_of) : c.as_of;
@@ -72,8 +71,8 @@ void drug_safety(Ctx& c, const Assessment& a) {
   }
   std::vector<Instant> vcr_given;
   for (const auto& m : c.rec.medications)
-    if (m.source_kind == model::MedicationSource::administration &&
-        c.kb.drug_is(m.drug, "vincristine") && m.start && *m.start <= c.as_of)
+    if (m.source_kind == model::MedicationSource::administration && c.is(m, "vincristine") &&
+        m.start && *m.start <= c.as_of)
       vcr_given.push_back(*m.start);
   std::sort(vcr_given.begin(), vcr_given.end());
   for (std::size_t i = 1; i < vcr_given.size(); ++i)
@@ -93,8 +92,7 @@ void drug_safety(Ctx& c, const Assessment& a) {
       if (active_within(c, cls, x.within_days)) {
         std::vector<std::string> names;
         for (const auto& m : c.rec.medications)
-          if (c.kb.drug_is(m.drug, cls) &&
-              std::find(names.begin(), names.end(), m.drug) == names.end())
+          if (c.is(m, cls) && std::find(names.begin(), names.end(), m.drug) == names.end())
             names.push_back(m.drug);
         c.alert(x.alert, names);
       }
@@ -135,7 +133,7 @@ void drug_safety(Ctx& c, const Assessment& a) {
                             });
   if (stress)
     for (const auto& m : c.rec.medications) {
-      if (!c.kb.drug_is(m.drug, "corticosteroid") || !m.start || *m.start > c.as_of) continue;
+      if (!c.is(m, "corticosteroid") || !m.start || *m.start > c.as_of) continue;
       Instant end = m.end ? std::min(*m.end, c.as_of) : c.as_of;
       if (end - *m.start >= seconds_of_days(P.num("TAPER-1", "course")) &&
           c.as_of - end <= seconds_of_days(P.num("TAPER-1", "stress_window")))

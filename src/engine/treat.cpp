@@ -30,7 +30,7 @@ bool refractory(Ctx& c) {
   // a corticosteroid given since therapy start
   bool steroid = false;
   for (const auto& m : c.rec.medications)
-    if (c.kb.drug_is(m.drug, "corticosteroid") && m.start && *m.start <= c.as_of &&
+    if (c.is(m, "corticosteroid") && m.start && *m.start <= c.as_of &&
         (!m.end || date_of(*m.end) >= start) && m.status != model::MedicationStatus::planned)
       steroid = true;
   if (!steroid) return false;

@@ -17,10 +17,10 @@ bool is_course(const model::MedicationCourse& m) {
 // before it. A dose change is recorded as a new course, so its start is when the dose began.
 const model::MedicationCourse* course_at(const Ctx& c, Instant t) {
   const model::MedicationCourse* best = nullptr;
-  for (const auto& m : c.rec.medications)
-    if (is_course(m) && c.kb.drug_is(m.drug, "sirolimus") && m.start && *m.start <= t &&
-        m.status != model::MedicationStatus::planned && (!best || *m.start >= *best->start))
-      best = &m;
+  for (const auto* m : c.meds("sirolimus"))
+    if (is_course(*m) && m->start && *m->start <= t &&
+        m->status != model::MedicationStatus::planned && (!best || *m->start >= *best->start))
+      best = m;
   return best;
 }
 
@@ -35,10 +35,10 @@ std::vector<std::string> adjustment_obstacles(const Ctx& c, const LabResult& lev
     why.push_back("the level is at or below the assay's lower limit");
 
   std::optional<Instant> last_dose;
-  for (const auto& m : c.rec.medications)
-    if (!is_course(m) && c.kb.drug_is(m.drug, "sirolimus") && m.start && *m.start <= level.time &&
-        (!last_dose || *m.start > *last_dose))
-      last_dose = m.start;
+  for (const auto* m : c.meds("sirolimus"))
+    if (!is_course(*m) && m->start && *m->start <= level.time &&
+        (!last_dose || *m->start > *last_dose))
+      last_dose = m->start;
   if (!last_dose) {
     why.push_back("the time of the last dose before the sample is not recorded");
   } else {
@@ -64,7 +64,7 @@ std::vector<std::string> adjustment_obstacles(const Ctx& c, const LabResult& lev
   for (const auto& m : c.rec.medications) {
     bool interacting = false;
     for (const auto& cls : P.list("DOSE-SIR-ADJ-1", "interaction_classes"))
-      interacting = interacting || c.kb.drug_is(m.drug, cls);
+      interacting = interacting || c.is(m, cls);
     if (!interacting) continue;
     for (const auto& t : {m.start, m.end})
       if (t && *t <= level.time && level.time - *t <= window) {
@@ -109,6 +109,17 @@ std::optional<Dose> adjusted_dose(Ctx& c, const TroughAssessment& t,
   d.route = P.text("DOSE-SIR-1", "route");
   d.body = c.out.body;
   return d;
+}
+
+// Mucositis or pneumonitis recorded by the team (AE-2 codes) recently: with a very high
+// trough it calls for emergent review like an infection does (DOSE-SIR-TOX-1).
+bool toxicity_recorded(const Ctx& c) {
+  const Seconds within = seconds_of_days(c.p.num("DOSE-SIR-TOX-1", "toxicity_findings_within"));
+  for (const auto& code : c.p.list("DOSE-SIR-TOX-1", "toxicity_findings")) {
+    const model::Finding* f = c.latest_finding(code);
+    if (f && f->time >= c.as_of - within && (f->grade || f->flag.value_or(false))) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -162,7 +173,7 @@ void assess_trough(Ctx& c) {
   if (above(level.value, P.num("DOSE-SIR-TOX-1", "high_above")).value_or(false))
     c.alert("sirolimus_trough_high", {P.text("DOSE-SIR-TOX-1", "advice")});
   if (above(level.value, P.num("DOSE-SIR-TOX-1", "emergent_above")).value_or(false) &&
-      c.infection_or_fever()) {
+      (c.infection_or_fever() || toxicity_recorded(c))) {
     c.alert("sirolimus_toxicity_emergent_review");
     c.out.urgency = Urgency::emergent;
     c.out.urgency_reasons.push_back("DOSE-SIR-TOX-1: sirolimus trough above " +

@@ -64,7 +64,7 @@ const AlertText* Knowledge::alert(std::string_view code) const {
 
 bool Knowledge::drug_is(std::string_view drug, std::string_view id_or_class) const {
   if (drug == id_or_class) return true;
-  auto it = drugs.find(std::string(drug));
+  auto it = drugs.find(drug);
   if (it == drugs.end()) return false;
   for (const auto& c : it->second.classes)
     if (c == id_or_class) return true;

@@ -109,7 +109,7 @@ struct Knowledge {
   Codes codes;
   std::vector<AgeBandedLimit> limits;
   std::vector<Interaction> interactions;
-  std::unordered_map<std::string, Drug> drugs;
+  StringMap<Drug> drugs;  // by id; transparent lookup, no allocation per query
   std::map<std::string, Profile> profiles;
 
   const Profile* profile(std::string_view id) const;

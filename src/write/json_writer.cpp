@@ -73,14 +73,6 @@ class ReportWriter {
   void therapy(const std::vector<engine::TherapyEpisode>& episodes);
   void timeline(const engine::Timeline& t);
   void lesion(const engine::LesionResponse& l);
-  void source(const model::SourceRef& s) {
-    j_.begin_object();
-    j_.key("resource");
-    j_.value(s.resource);
-    j_.key("path");
-    j_.value(s.path);
-    j_.end_object();
-  }
   void findings(const std::vector<engine::Finding>& fs);
   void values_used(const std::vector<engine::UsedValue>& vs);
   void patient(const engine::Report& r);
@@ -290,10 +282,8 @@ void ReportWriter::therapy(const std::vector<engine::TherapyEpisode>& episodes) 
       j_.end_object();
     }
     j_.end_array();
-    j_.key("sources");
-    j_.begin_array();
-    for (const auto& s : e.sources) source(s);
-    j_.end_array();
+    j_.key("resources");
+    strings(e.resources);
     j_.end_object();
   }
   j_.end_array();
@@ -327,8 +317,6 @@ void ReportWriter::timeline(const engine::Timeline& t) {
         j_.key("confounded");
         j_.value(true);
       }
-      j_.key("resource");
-      j_.value(p.source.resource);
       j_.end_object();
     }
     j_.end_array();

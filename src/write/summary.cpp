@@ -253,7 +253,7 @@ SummarySection therapy_section(const engine::Report& r) {
   for (const auto& e : r.therapy) {
     std::string t = e.drug + ": " + format_instant(e.start).substr(0, 10) + " to " +
                     (e.end ? format_instant(*e.end).substr(0, 10) : std::string("ongoing"));
-    if (e.sources.size() > 1) t += " (" + std::to_string(e.sources.size()) + " records merged)";
+    if (e.resources.size() > 1) t += " (" + std::to_string(e.resources.size()) + " records merged)";
     s.lines.push_back({t, {"COURSE-1"}, Tone::plain, 0});
     for (const auto& d : e.doses) {
       if (!d.dose && !d.interval_h) continue;

@@ -190,7 +190,7 @@ class Random {
       if (coin(70)) d.interval_h = number();
       e.doses.push_back(d);
     }
-    for (int i = (full ? 1 : 0) + pick(3); i > 0; --i) e.sources.push_back({text(), text()});
+    e.resources = texts();
     return e;
   }
 
@@ -206,7 +206,6 @@ class Random {
         p.time = instant();
         p.value = {number(), full && s.points.empty() ? model::Comparator::lt : comparator()};
         p.confounded = (full && s.points.empty()) || coin();
-        p.source = {text(), text()};
         s.points.push_back(p);
       }
       t.series.push_back(s);
@@ -396,12 +395,12 @@ TEST(cliJsonWriter, KeysFollowTheContractOrder) {
                                  "path", "attribution", "notes"},
                                 why)},
       {"therapy[]",
-       {"drug", "counts_for_therapy_start", "start", "end", "administrations", "doses", "sources"}},
+       {"drug", "counts_for_therapy_start", "start", "end", "administrations", "doses",
+        "resources"}},
       {"therapy[].doses[]", {"time", "dose_mg", "interval_h"}},
-      {"therapy[].sources[]", {"resource", "path"}},
       {"timeline", {"series", "thresholds", "target_bands", "events"}},
       {"timeline.series[]", {"analyte", "label", "unit", "points"}},
-      {"timeline.series[].points[]", {"time", "value", "comparator", "confounded", "resource"}},
+      {"timeline.series[].points[]", {"time", "value", "comparator", "confounded"}},
       {"timeline.thresholds[]", join({"analyte", "value", "meaning"}, why)},
       {"timeline.target_bands[]", join({"from", "to", "low", "high", "phase"}, why)},
       {"timeline.events[]", {"code", "time", "resource"}},

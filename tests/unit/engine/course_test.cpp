@@ -28,7 +28,7 @@ TEST(COURSE_1, RequestAndStatementOfOneCourseCountOnce) {
   b.med("sirolimus", 30, 0.4, 12);  // the same course, recorded as a statement too
   const auto eps = episodes_of(b.eval(), "sirolimus");
   ASSERT_EQ(eps.size(), 1u);
-  EXPECT_EQ(eps[0].sources.size(), 2u);
+  EXPECT_EQ(eps[0].resources.size(), 2u);
   ASSERT_EQ(eps[0].doses.size(), 1u);
   EXPECT_DOUBLE_EQ(eps[0].doses[0].dose->value, 0.4);
   EXPECT_FALSE(eps[0].end.has_value());  // still given at as-of

@@ -185,6 +185,24 @@ TEST(TX_4b, RepeatedTransfusionsForBleeding) {
   EXPECT_TRUE(has_alert(b.eval(), "early_escalation_review"));
 }
 
+// The current dose is the schedule of the active request, not the last single dose given.
+TEST(TX_8, CurrentDoseComesFromTheCourseNotTheLastAdministration) {
+  Builder b = Builder::khe_kmp(150);
+  b.med("sirolimus", 30, 0.4, 12);
+  b.record().medications.back().source_kind = model::MedicationSource::request;
+  b.med("sirolimus", 0.5, 0.4).administered();
+  auto r = b.eval();
+  ASSERT_EQ(r.current_doses.size(), 1u);
+  EXPECT_EQ(r.current_doses[0].interval_h, 12);
+  EXPECT_NE(r.current_doses[0].basis.find("MedicationStatement/sirolimus"), std::string::npos);
+
+  Builder only_given = Builder::khe_kmp(150);  // no course recorded: the dose given is shown
+  only_given.med("sirolimus", 0.5, 0.4).administered();
+  auto g = only_given.eval();
+  ASSERT_EQ(g.current_doses.size(), 1u);
+  EXPECT_DOUBLE_EQ(g.current_doses[0].dose.value, 0.4);
+}
+
 TEST(TX_8, ContinueSirolimusWhenKmpResolved) {
   Builder b;
   b.dx("khe").body(6, 62).med("sirolimus", 40, 0.25, 12).platelets(30, 41 * 24).platelets(150, 2);

@@ -125,6 +125,33 @@ TEST(DOSE_SIR_TOX_1, HighAndToxicTroughs) {
   EXPECT_FALSE(has_alert(on_sirolimus(32).eval(), "sirolimus_toxicity_emergent_review"));
 }
 
+// "> 30 with mucositis, pneumonitis or infection -> emergent review": the team's recent
+// record of mucositis or pneumonitis (AE-2 codes, graded or flagged) counts like an infection.
+TEST(DOSE_SIR_TOX_1, MucositisOrPneumonitisWithAVeryHighTroughIsEmergent) {
+  auto graded = [](double days_ago, const std::string& code) {
+    auto b = on_sirolimus(32);
+    b.flag(code, true, days_ago * 24);
+    b.record().findings.back().flag.reset();
+    b.record().findings.back().grade = 2;
+    return b.eval();
+  };
+  const auto mucositis = graded(1, "ae-oral-mucositis");
+  EXPECT_TRUE(has_alert(mucositis, "sirolimus_toxicity_emergent_review"));
+  EXPECT_EQ(mucositis.urgency, engine::Urgency::emergent);
+  auto pneumonitis = on_sirolimus(32);
+  pneumonitis.flag("ae-pneumonitis", true, 48);
+  EXPECT_TRUE(has_alert(pneumonitis.eval(), "sirolimus_toxicity_emergent_review"));
+  // Older than the window, or recorded as gone: no emergent review.
+  EXPECT_FALSE(has_alert(graded(10, "ae-oral-mucositis"), "sirolimus_toxicity_emergent_review"));
+  auto gone = on_sirolimus(32);
+  gone.flag("ae-pneumonitis", false, 24);
+  EXPECT_FALSE(has_alert(gone.eval(), "sirolimus_toxicity_emergent_review"));
+  // A trough of 25 with mucositis is high, not emergent.
+  auto lower = on_sirolimus(25);
+  lower.flag("ae-oral-mucositis", true, 24);
+  EXPECT_FALSE(has_alert(lower.eval(), "sirolimus_toxicity_emergent_review"));
+}
+
 // ---------------------------------------------------------------- exact boundaries
 
 // A child on sirolimus `dose` mg every 12 h with exact times: the current course began
