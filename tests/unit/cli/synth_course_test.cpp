@@ -11,6 +11,7 @@
 #include "../../tools/synth_course.h"
 #include "cli/run_khe.h"
 #include "core/time.h"
+#include "engine/builder.h"
 #include "engine/evaluate.h"
 #include "fhir/reader.h"
 #include "knowledge/knowledge.h"
@@ -18,18 +19,10 @@
 namespace khe::cli::testing {
 namespace {
 
+using khe::test::default_knowledge;
 using nlohmann::json;
 using synth::SynthCourse;
 using synth::SynthOptions;
-
-const knowledge::Knowledge& default_knowledge() {
-  static const knowledge::Knowledge k = [] {
-    auto loaded = knowledge::load_default(engine::parameter_specs());
-    if (!loaded) throw std::runtime_error(loaded.error().to_string());
-    return std::move(loaded).value();
-  }();
-  return k;
-}
 
 const SynthCourse& two_years() {
   static const SynthCourse course = synth::synth_course(SynthOptions{});
