@@ -5,13 +5,13 @@
 JOBS ?= $(shell nproc)
 DEBS := cmake make g++ clang libclang-rt-14-dev clang-format libsimdjson-dev \
         nlohmann-json3-dev libcli11-dev libssl-dev libgtest-dev libgmock-dev \
-        libbenchmark-dev
+        libbenchmark-dev libnlopt-dev
 EXAMPLE := ../shared/examples/ex01-khe-severe-kmp.json
 EXAMPLE_AS_OF := 2026-08-03T12:00:00Z
 FUZZ_SECONDS ?= 20
 
 .PHONY: all deps npm-deps chart-deps html-deps build build-asan build-fuzz run test \
-        test-unit test-asan test-fuzz test-ucum test-html fuzz bench format format-check clean
+        test-unit test-asan test-fuzz test-ucum test-html test-pk fuzz bench format format-check clean
 
 all: build
 
@@ -70,7 +70,16 @@ test-html: build html-deps
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 	node tests/html/check-report.mjs build/khe build/artifacts/html
 
-test: format-check test-unit test-html test-asan test-ucum test-fuzz
+# R cross-check of the sirolimus PK predictions: deSolve integrates the same models by ODE
+# and compares with build/tools/pk_predict (tests/pk-crosscheck/crosscheck.R).
+PK_RDEBS := r-base-core r-cran-desolve r-cran-minqa
+test-pk: build
+	@missing=""; for p in $(PK_RDEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; fi
+	Rscript tests/pk-crosscheck/crosscheck.R build/tools/pk_predict
+
+test: format-check test-unit test-html test-pk test-asan test-ucum test-fuzz
 	@echo "make test: all suites passed"
 
 # Long fuzzing campaign (not part of make test).
