@@ -9,6 +9,8 @@
 #include "cli/evaluate_command.h"
 #include "cli/knowledge_command.h"
 #include "cli/knowledge_source.h"
+#include "cli/tdm_command.h"
+#include "cli/tdm_pta_command.h"
 #include "engine/evaluate.h"
 
 namespace khe::cli {
@@ -53,6 +55,31 @@ int run_unchecked(int argc, const char* const* argv, std::istream& in, std::ostr
       ->check(CLI::IsMember({"text", "json"}));
   knowledge->add_option("--knowledge", know.knowledge_dir, "Folder of knowledge files to use");
 
+  // `khe tdm INPUT` (MAP fit and dose recommendation); INPUT is checked after parsing so
+  // that `khe tdm pta` needs none.
+  TdmCommandOptions tdm_fit;
+  CLI::App* tdm_main = app.add_subcommand("tdm", "Sirolimus therapeutic drug monitoring");
+  tdm_main->add_option("INPUT", tdm_fit.input,
+                       "FHIR R4 JSON file (Bundle or NDJSON), or - for stdin");
+  tdm_main->add_option("--as-of", tdm_fit.as_of, "Evaluation time, FHIR dateTime (default: now)");
+  tdm_main->add_option("--model", tdm_fit.model, "PK model id (default: the default model)");
+  tdm_main->add_option("--target", tdm_fit.target,
+                       "Trough target LOW-HIGH in ng/mL (default: TARGET-1 of the phase)");
+  tdm_main->add_option("--profile", tdm_fit.profile, "Knowledge profile (default: default)");
+  tdm_main->add_option("--patient", tdm_fit.patient, "Patient id when INPUT holds several");
+  tdm_main->add_option("--format", tdm_fit.format, "json (default) or text")
+      ->check(CLI::IsMember({"json", "text"}));
+
+  // `khe tdm pta` (target attainment). If `tdm` already exists (khe tdm INPUT), reuse it.
+  CLI::App* tdm = nullptr;
+  try {
+    tdm = app.get_subcommand("tdm");
+  } catch (const CLI::OptionNotFound&) {
+    tdm = app.add_subcommand("tdm", "Sirolimus therapeutic drug monitoring");
+  }
+  TdmPtaOptions tdm_pta_options;
+  CLI::App* tdm_pta = add_tdm_pta_subcommand(*tdm, tdm_pta_options);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -64,6 +91,14 @@ int run_unchecked(int argc, const char* const* argv, std::istream& in, std::ostr
   if (version) return print_version(out, err);
   if (*evaluate) return evaluate_command(eval, in, out, err);
   if (*knowledge) return knowledge_command(know, out, err);
+  if (*tdm_pta) return tdm_pta_command(tdm_pta_options, out, err);
+  if (*tdm_main) {
+    if (tdm_fit.input.empty()) {
+      err << "error: khe tdm: INPUT is required\n";
+      return kUsageError;
+    }
+    return tdm_command(tdm_fit, in, out, err);
+  }
   err << app.help();
   return kUsageError;
 }

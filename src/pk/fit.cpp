@@ -1,0 +1,454 @@
+#include "pk/fit.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <random>
+#include <sstream>
+
+#include "pk/doses.h"
+
+namespace khe::pk {
+namespace {
+
+constexpr double kSecondsPerYear = 365.25 * 86400.0;
+
+std::string fmt(double v, int precision = 3) {
+  std::ostringstream s;
+  s.precision(precision);
+  s << v;
+  return s.str();
+}
+
+std::optional<double> age_years_at(const model::Patient& p, Instant t) {
+  if (p.birth_date == Date{}) return std::nullopt;  // not recorded
+  const double s = static_cast<double>((t - start_of(p.birth_date)).count());
+  return s / kSecondsPerYear;
+}
+
+// Standard normal draws: Box-Muller on 53-bit uniforms, the second of each pair cached, so
+// the stream depends only on the seed.
+class Normal {
+ public:
+  explicit Normal(std::uint64_t seed) : rng_(seed) {}
+  double operator()() {
+    if (cached_) {
+      cached_ = false;
+      return next_;
+    }
+    double u1 = 0.0;
+    do {
+      u1 = static_cast<double>(rng_() >> 11) * 0x1.0p-53;
+    } while (u1 <= 0.0);
+    const double u2 = static_cast<double>(rng_() >> 11) * 0x1.0p-53;
+    const double r = std::sqrt(-2.0 * std::log(u1));
+    const double a = 2.0 * std::acos(-1.0) * u2;
+    next_ = r * std::sin(a);
+    cached_ = true;
+    return r * std::cos(a);
+  }
+
+ private:
+  std::mt19937_64 rng_;
+  bool cached_ = false;
+  double next_ = 0.0;
+};
+
+// Lower Cholesky factor of an n×n row-major SPD matrix; empty if not positive definite.
+std::vector<double> cholesky(const std::vector<double>& a, std::size_t n) {
+  std::vector<double> l(n * n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = 0; j <= i; ++j) {
+      double s = a[i * n + j];
+      for (std::size_t k = 0; k < j; ++k) s -= l[i * n + k] * l[j * n + k];
+      if (i == j) {
+        if (!(s > 0.0) || !std::isfinite(s)) return {};
+        l[i * n + i] = std::sqrt(s);
+      } else {
+        l[i * n + j] = s / l[j * n + j];
+      }
+    }
+  }
+  return l;
+}
+
+Hours half_life(const Individual& p) { return Hours(std::log(2.0) * p.v_L / p.cl_L_per_h); }
+
+// Interval of the current regimen: the latest sirolimus course (not planned, not on hold)
+// that started at or before as_of and carries an interval.
+std::optional<double> record_interval_h(const model::Record& r, Instant as_of) {
+  std::optional<Instant> best_start;
+  std::optional<double> best;
+  for (const auto& m : r.medications) {
+    if (m.drug != "sirolimus" || !m.start || *m.start > as_of || !m.interval_h) continue;
+    if (m.status == model::MedicationStatus::planned ||
+        m.status == model::MedicationStatus::on_hold)
+      continue;
+    if (!(*m.interval_h > 0.0)) continue;
+    if (!best_start || *m.start >= *best_start) {
+      best_start = m.start;
+      best = m.interval_h;
+    }
+  }
+  return best;
+}
+
+const Covariates& covariates_at(const std::vector<CovariateChange>& covs, Hours t) {
+  const Covariates* c = &covs.front().values;
+  for (const auto& ch : covs) {
+    if (ch.time <= t) c = &ch.values;
+  }
+  return *c;
+}
+
+void check_validity(const Model& m, const Covariates& c, const std::string& when,
+                    std::vector<TdmWarning>& warnings) {
+  const double kg = c.weight.value;
+  if ((m.weight_kg.low && kg < *m.weight_kg.low) || (m.weight_kg.high && kg > *m.weight_kg.high)) {
+    warnings.push_back({"outside_validity", "weight " + fmt(kg) + " kg " + when +
+                                                " is outside the validity domain of " + m.id +
+                                                " (" + fmt(m.weight_kg.low.value_or(0)) + "-" +
+                                                (m.weight_kg.high ? fmt(*m.weight_kg.high) : "") +
+                                                " kg)"});
+  }
+  if (c.age_years && ((m.age_years.low && *c.age_years < *m.age_years.low) ||
+                      (m.age_years.high && *c.age_years > *m.age_years.high))) {
+    warnings.push_back({"outside_validity", "age " + fmt(*c.age_years) + " years " + when +
+                                                " is outside the validity domain of " + m.id +
+                                                " (" + fmt(m.age_years.low.value_or(0)) + "-" +
+                                                (m.age_years.high ? fmt(*m.age_years.high) : "") +
+                                                " years)"});
+  }
+}
+
+// Round a dose to the measurable volume step of `conc` (mg/mL).
+struct Rounded {
+  Milligrams dose{0.0};
+  Millilitres volume{0.0};
+};
+
+Rounded round_dose(double mg, double conc, const TdmOptions& o, bool round_down_always,
+                   double lower_mg, double upper_mg) {
+  if (!(o.volume_step_ml > 0.0) || !(conc > 0.0)) {
+    return {Milligrams(mg), Millilitres(conc > 0.0 ? mg / conc : 0.0)};
+  }
+  const double steps = mg / conc / o.volume_step_ml;
+  // Guard against 2.9999999 steps from the division.
+  const double down = std::floor(steps + 1e-9);
+  const double up = std::ceil(steps - 1e-9);
+  const double nearest = std::round(steps);
+  double chosen = round_down_always ? down : nearest;
+  auto dose_of = [&](double n) { return n * o.volume_step_ml * conc; };
+  if (chosen > down) {  // rounding up
+    if (dose_of(chosen) > mg * (1.0 + o.max_round_up_fraction) ||
+        dose_of(chosen) > upper_mg + 1e-12)
+      chosen = down;
+  }
+  if (dose_of(chosen) < lower_mg - 1e-12 && dose_of(up) <= upper_mg + 1e-12) chosen = up;
+  if (chosen < 1.0) chosen = std::min(1.0, up);  // never round a dose to nothing
+  // Round the step count to an integer exactly, then format-safe values.
+  const double volume = chosen * o.volume_step_ml;
+  return {Milligrams(volume * conc), Millilitres(volume)};
+}
+
+// Whole tablets summing exactly to `mg`, greedy from the largest strength (exact for the
+// usual 0.5/1/2 mg series); empty when the dose is not a sum of whole tablets.
+std::vector<Milligrams> tablets_for(double mg, std::vector<double> strengths) {
+  std::sort(strengths.begin(), strengths.end(), std::greater<>());
+  std::vector<Milligrams> out;
+  double left = mg;
+  for (double s : strengths) {
+    if (!(s > 0.0)) continue;
+    while (left >= s - 1e-9) {
+      out.push_back(Milligrams(s));
+      left -= s;
+    }
+  }
+  if (std::fabs(left) > 1e-9 || out.empty()) return {};
+  return out;
+}
+
+}  // namespace
+
+TdmOptions tdm_options_from_profile(const knowledge::Profile& p) {
+  TdmOptions o;
+  o.max_step_fraction = p.num("DOSE-SIR-ADJ-1", "max_step_fraction");
+  o.cap_mg = p.num("DOSE-SIR-1", "cap");
+  o.solution_mg_per_ml = p.num("DOSE-SIR-1", "solution");
+  o.dilution_mg_per_ml = p.num("DOSE-SIR-1", "dilution");
+  o.dilution_below_mg = p.num("DOSE-SIR-1", "dilution_below");
+  o.default_interval_h = p.num("DOSE-SIR-1", "interval");
+  o.tablet_strengths_mg = p.numbers("DOSE-SIR-1", "tablets");
+  o.volume_step_ml = p.num("DOSE-RND-1", "volume_step");
+  o.max_round_up_fraction = p.num("DOSE-RND-1", "max_round_up_fraction");
+  o.round_down_below_days = p.num("DOSE-RND-1", "round_down_below");
+  return o;
+}
+
+Result<TdmResult> fit(const model::Record& record, const Models& models,
+                      const std::string& model_id, Instant as_of, const TdmOptions& o) {
+  const Model* mp = models.find(model_id);
+  if (mp == nullptr) return Error{"pk/fit", "unknown PK model '" + model_id + "'"};
+  const Model& m = *mp;
+  const bool want_rec = o.target_low_ng_per_ml != 0.0 || o.target_high_ng_per_ml != 0.0;
+  if (want_rec &&
+      (!(o.target_low_ng_per_ml >= 0.0) || !(o.target_high_ng_per_ml > o.target_low_ng_per_ml) ||
+       !std::isfinite(o.target_high_ng_per_ml)))
+    return Error{"pk/fit", "invalid target range"};
+
+  TdmResult r;
+  r.model_id = m.id;
+  r.eta_names = m.eta_names;
+  r.target_low_ng_per_ml = o.target_low_ng_per_ml;
+  r.target_high_ng_per_ml = o.target_high_ng_per_ml;
+
+  // 1. Doses.
+  DoseHistoryOptions dho;
+  dho.drug = m.drug;
+  dho.steady_state_at_start = o.steady_state_at_start;
+  auto hist = dose_history(record, as_of, dho);
+  if (!hist) return hist.error();
+  const DoseHistory& h = *hist;
+  r.notes = h.notes;
+  r.doses_used = h.doses.size();
+
+  // 2. Covariates.
+  std::vector<CovariateChange> covs;
+  for (const auto& lab : record.labs) {
+    if (lab.analyte != model::Analyte::weight || lab.time > as_of) continue;
+    if (lab.value.comparator != model::Comparator::none || !(lab.value.value > 0.0)) continue;
+    CovariateChange c;
+    c.time = hours_since(h.origin, lab.time);
+    c.values.weight = Kilograms(lab.value.value);
+    c.values.age_years = age_years_at(record.patient, lab.time);
+    c.values.categories = o.categories;
+    if (!covs.empty() && covs.back().time == c.time)
+      covs.back() = c;
+    else
+      covs.push_back(c);
+  }
+  if (covs.empty()) return Error{"pk/fit", "no body weight recorded at or before as-of"};
+  std::stable_sort(
+      covs.begin(), covs.end(),
+      [](const CovariateChange& a, const CovariateChange& b) { return a.time < b.time; });
+  const Hours t_asof = hours_since(h.origin, as_of);
+  Covariates at_asof = covariates_at(covs, t_asof);
+  at_asof.age_years = age_years_at(record.patient, as_of);
+  r.weight = at_asof.weight;
+  r.age_years = at_asof.age_years;
+
+  // 3. Observations.
+  const std::optional<Hours> first_dose =
+      h.doses.empty() ? std::nullopt : std::optional<Hours>(h.doses.front().time);
+  std::vector<MapObservation> obs;
+  std::vector<Hours> times;
+  std::size_t skipped_before = 0, skipped_gt = 0;
+  for (const auto& lab : record.labs) {
+    if (lab.analyte != model::Analyte::sirolimus_level || lab.time > as_of) continue;
+    const Hours t = hours_since(h.origin, lab.time);
+    if (!first_dose || t < *first_dose) {
+      ++skipped_before;
+      continue;
+    }
+    const auto cmp = lab.value.comparator;
+    if (cmp == model::Comparator::gt || cmp == model::Comparator::ge) {
+      ++skipped_gt;
+      continue;
+    }
+    TdmObservation to;
+    to.time = lab.time;
+    to.t = t;
+    MapObservation mo;
+    mo.time = t.count();
+    if (cmp == model::Comparator::lt || cmp == model::Comparator::le) {
+      if (!(lab.value.value > 0.0)) continue;
+      mo.blq = true;
+      mo.lloq = lab.value.value;
+      to.blq = true;
+      to.lloq_ng_per_ml = lab.value.value;
+    } else {
+      mo.value = lab.value.value;
+      to.value_ng_per_ml = lab.value.value;
+    }
+    obs.push_back(mo);
+    times.push_back(t);
+    r.observations.push_back(to);
+  }
+  if (skipped_before > 0)
+    r.notes.push_back(std::to_string(skipped_before) +
+                      " sirolimus level(s) before the first recorded dose not used");
+  if (skipped_gt > 0)
+    r.notes.push_back(std::to_string(skipped_gt) +
+                      " sirolimus level(s) reported above a limit (\">\") not used");
+
+  // 4. MAP.
+  std::vector<double> omega;
+  for (const auto& name : m.eta_names)
+    omega.push_back(m.parameters.at(name).omega_sd.value_or(0.0));
+  const MapPrior prior = MapPrior::diagonal(omega);
+  ResidualError err;
+  err.additive_sd = m.residual.additive_sd;
+  err.proportional_sd = m.residual.proportional_sd;
+  const PredictFn f = [&](std::span<const double> eta) -> Result<std::vector<double>> {
+    auto p = predict(m, h.doses, covs, eta, times);
+    if (!p) return p.error();
+    std::vector<double> out;
+    out.reserve(p->size());
+    for (const auto& c : *p) out.push_back(c.value);
+    return out;
+  };
+  auto est = map_estimate(obs, f, prior, err, o.map);
+  if (!est) return est.error();
+  r.eta = est->eta;
+  r.eta_sd = est->eta_sd;
+  r.objective = est->objective;
+  r.a_priori = obs.empty();
+  if (r.a_priori)
+    r.warnings.push_back({"a_priori_only",
+                          "no sirolimus level to fit: the a-priori (typical) prediction for the "
+                          "child's weight is shown"});
+  for (std::size_t i = 0; i < est->at_bound.size(); ++i) {
+    if (est->at_bound[i])
+      r.warnings.push_back({"eta_at_bound", "the estimate of eta_" + m.eta_names[i] +
+                                                " lies at its bound: the levels are far from "
+                                                "what the model expects; check the data"});
+  }
+  if (!obs.empty() && !est->hessian_positive_definite)
+    r.warnings.push_back(
+        {"uncertainty_unavailable", "the posterior uncertainty could not be computed"});
+  if (!times.empty()) {
+    auto ind = f(r.eta);
+    const std::vector<double> zero(m.eta_names.size(), 0.0);
+    auto pop = f(zero);
+    if (!ind) return ind.error();
+    if (!pop) return pop.error();
+    for (std::size_t i = 0; i < r.observations.size(); ++i) {
+      r.observations[i].predicted_ng_per_ml = (*ind)[i];
+      r.observations[i].population_ng_per_ml = (*pop)[i];
+    }
+  }
+
+  // Validity: at each observation and at as_of (one warning per distinct message).
+  {
+    std::vector<TdmWarning> v;
+    for (const auto& ob : r.observations) {
+      Covariates c = covariates_at(covs, ob.t);
+      c.age_years = age_years_at(record.patient, ob.time);
+      check_validity(m, c, "at a sirolimus level", v);
+    }
+    check_validity(m, at_asof, "at as-of", v);
+    for (auto& w : v) {
+      const bool dup = std::any_of(r.warnings.begin(), r.warnings.end(),
+                                   [&](const TdmWarning& x) { return x.message == w.message; });
+      if (!dup) r.warnings.push_back(std::move(w));
+    }
+  }
+
+  auto ind = individual_parameters(m, at_asof, r.eta);
+  if (!ind) return ind.error();
+  r.individual = *ind;
+  auto typ = individual_parameters(m, at_asof, {});
+  if (!typ) return typ.error();
+  r.typical = *typ;
+
+  // 5. Current regimen.
+  if (!h.doses.empty()) {
+    Regimen reg;
+    reg.dose = h.doses.back().amount;
+    if (auto iv = record_interval_h(record, as_of)) {
+      reg.interval = Hours(*iv);
+    } else if (h.doses.size() >= 2) {
+      reg.interval = h.doses.back().time - h.doses[h.doses.size() - 2].time;
+    } else {
+      reg.interval = Hours(o.default_interval_h);
+    }
+    if (reg.interval.count() > 0.0 && reg.dose.value > 0.0) {
+      if (t_asof - h.doses.back().time > reg.interval * 2.0)
+        r.warnings.push_back({"last_dose_not_recent",
+                              "the latest recorded dose is more than two intervals before "
+                              "as-of: check that the course is still given"});
+      r.current = reg;
+      r.predicted_trough_ss = steady_state_trough(r.individual, reg.dose, reg.interval);
+    }
+  }
+  if (!r.current)
+    r.warnings.push_back(
+        {"no_current_regimen", "no current sirolimus dose and interval: no dose recommendation"});
+
+  // 6. Recommendation.
+  if (want_rec && r.current) {
+    const Regimen& cur = *r.current;
+    const double per_mg = steady_state_trough(r.individual, Milligrams(1.0), cur.interval).value;
+    if (per_mg > 0.0 && std::isfinite(per_mg)) {
+      TdmRecommendation rec;
+      rec.interval = cur.interval;
+      const double mid = 0.5 * (o.target_low_ng_per_ml + o.target_high_ng_per_ml);
+      const double raw = mid / per_mg;
+      rec.unrounded_dose = Milligrams(raw);
+      double lower = cur.dose.value * (1.0 - o.max_step_fraction);
+      double upper = cur.dose.value * (1.0 + o.max_step_fraction);
+      if (o.max_step_fraction <= 0.0) {
+        lower = 0.0;
+        upper = std::numeric_limits<double>::infinity();
+      }
+      double dose = std::clamp(raw, lower, upper);
+      rec.limited_by_step = dose != raw;
+      if (o.cap_mg > 0.0 && dose > o.cap_mg) {
+        dose = o.cap_mg;
+        upper = std::min(upper, o.cap_mg);
+        rec.limited_by_cap = true;
+      }
+      const double conc = (o.dilution_mg_per_ml > 0.0 && dose < o.dilution_below_mg)
+                              ? o.dilution_mg_per_ml
+                              : o.solution_mg_per_ml;
+      const bool young = r.age_years && o.round_down_below_days > 0.0 &&
+                         *r.age_years * 365.25 < o.round_down_below_days;
+      const Rounded rd = round_dose(dose, conc, o, young, lower, upper);
+      rec.dose = rd.dose;
+      rec.volume = rd.volume;
+      rec.concentration = MgPerMl(conc);
+      rec.tablets = tablets_for(rec.dose.value, o.tablet_strengths_mg);
+      rec.predicted_trough_ss = steady_state_trough(r.individual, rec.dose, rec.interval);
+      rec.time_to_steady_state = half_life(r.individual) * 5.0;
+      if (rec.limited_by_step)
+        r.warnings.push_back({"step_limited", "the recommended change is limited to " +
+                                                  fmt(100.0 * o.max_step_fraction) +
+                                                  "% of the current dose per step"});
+      if (rec.limited_by_cap)
+        r.warnings.push_back({"cap_limited", "the recommended dose is limited to the cap of " +
+                                                 fmt(o.cap_mg) + " mg"});
+
+      // 7. Probability in target under the Laplace posterior.
+      const std::size_t n = r.eta.size();
+      const std::vector<double> l =
+          (n > 0 && !est->cov.empty()) ? cholesky(est->cov, n) : std::vector<double>{};
+      if (n == 0) {
+        const double c = rec.predicted_trough_ss.value;
+        rec.probability_in_target =
+            (c >= o.target_low_ng_per_ml && c <= o.target_high_ng_per_ml) ? 1.0 : 0.0;
+      } else if (!l.empty() && o.draws > 0) {
+        Normal normal(o.seed);
+        std::vector<double> z(n), eta(n);
+        std::uint64_t in = 0;
+        for (std::uint64_t d = 0; d < o.draws; ++d) {
+          for (auto& zi : z) zi = normal();
+          for (std::size_t i = 0; i < n; ++i) {
+            double s = r.eta[i];
+            for (std::size_t k = 0; k <= i; ++k) s += l[i * n + k] * z[k];
+            eta[i] = s;
+          }
+          auto p = individual_parameters(m, at_asof, eta);
+          if (!p) return p.error();
+          const double c = steady_state_trough(*p, rec.dose, rec.interval).value;
+          if (c >= o.target_low_ng_per_ml && c <= o.target_high_ng_per_ml) ++in;
+        }
+        rec.probability_in_target = static_cast<double>(in) / static_cast<double>(o.draws);
+      }
+      r.recommendation = rec;
+    }
+  }
+  return r;
+}
+
+}  // namespace khe::pk
