@@ -88,6 +88,7 @@ fuzz: build-fuzz
 
 bench: build
 	./build/bench/khe_bench --benchmark_min_time=1
+	./build/bench/khe_bench_pk --benchmark_min_time=1
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.h' 'tests/*.cpp' 'tests/*.h' 'bench/*.cpp')

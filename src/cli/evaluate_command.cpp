@@ -51,26 +51,12 @@ int evaluate_command(const EvaluateOptions& o, std::istream& in, std::ostream& o
     return kUsageError;
   }
 
-  fhir::ReadOptions read_options;
-  read_options.patient_id = o.patient;
-  read_options.as_of = as_of;
-  // One byte over the limit lets the reader see (and refuse) oversized input.
-  const auto bytes = read_input(o.input, in, read_options.max_bytes + 1);
-  if (!bytes) {
-    err << "error: " << (o.input == "-" ? "standard input" : o.input)
-        << ": cannot read the input\n";
-    return kInputUnusable;
-  }
-
-  const fhir::ReadOutcome outcome = fhir::read(*bytes, knowledge->codes, read_options);
-  if (!outcome.record) {
-    for (const auto& p : outcome.problems) print_error(err, p);
-    if (outcome.problems.empty()) err << "error: input: no usable patient record\n";
-    return kInputUnusable;
-  }
+  const auto input = read_record(o.input, o.patient, as_of, *knowledge, in, err);
+  if (!input) return kInputUnusable;
+  const fhir::ReadOutcome& outcome = input->outcome;
 
   engine::Report report = engine::evaluate(*outcome.record, *knowledge, *profile, as_of);
-  report.input_sha256 = sha256_hex(*bytes);
+  report.input_sha256 = sha256_hex(input->bytes);
   if (o.format == "json") {
     out << write::to_json(report);
   } else if (o.format == "text") {

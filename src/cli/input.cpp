@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <istream>
+#include <ostream>
 
 namespace khe::cli {
 namespace {
@@ -33,6 +34,28 @@ std::optional<std::string> read_input(const std::string& path, std::istream& in,
   std::ifstream file(path, std::ios::binary);
   if (!file) return std::nullopt;
   return read_stream(file, limit);
+}
+
+std::optional<InputRecord> read_record(const std::string& path,
+                                       const std::optional<std::string>& patient, Instant as_of,
+                                       const knowledge::Knowledge& knowledge, std::istream& in,
+                                       std::ostream& err) {
+  fhir::ReadOptions options;
+  options.patient_id = patient;
+  options.as_of = as_of;
+  // One byte over the limit lets the reader see (and refuse) oversized input.
+  auto bytes = read_input(path, in, options.max_bytes + 1);
+  if (!bytes) {
+    err << "error: " << (path == "-" ? "standard input" : path) << ": cannot read the input\n";
+    return std::nullopt;
+  }
+  fhir::ReadOutcome outcome = fhir::read(*bytes, knowledge.codes, options);
+  if (!outcome.record) {
+    for (const auto& p : outcome.problems) err << "error: " << p.to_string() << "\n";
+    if (outcome.problems.empty()) err << "error: input: no usable patient record\n";
+    return std::nullopt;
+  }
+  return InputRecord{std::move(*bytes), std::move(outcome)};
 }
 
 }  // namespace khe::cli

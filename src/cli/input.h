@@ -6,10 +6,28 @@
 #include <optional>
 #include <string>
 
+#include "core/time.h"
+#include "fhir/reader.h"
+#include "knowledge/knowledge.h"
+
 namespace khe::cli {
 
 // At most `limit` bytes are read: anything larger is refused by the reader anyway, and an
 // endless stream must not exhaust memory. nullopt when the file cannot be read.
 std::optional<std::string> read_input(const std::string& path, std::istream& in, std::size_t limit);
+
+// The input's bytes (their hash goes into provenance) and the patient record read from them.
+struct InputRecord {
+  std::string bytes;
+  fhir::ReadOutcome outcome;  // outcome.record is set
+};
+
+// Reads INPUT ("-" = `in`) and the record of `patient` (or the only one) in it, as every
+// command that takes a FHIR input does. On failure the problems are written to `err` (no
+// patient data) and nullopt is returned: the command exits with kInputUnusable.
+std::optional<InputRecord> read_record(const std::string& path,
+                                       const std::optional<std::string>& patient, Instant as_of,
+                                       const knowledge::Knowledge& knowledge, std::istream& in,
+                                       std::ostream& err);
 
 }  // namespace khe::cli

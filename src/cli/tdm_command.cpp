@@ -248,21 +248,9 @@ int tdm_command(const TdmCommandOptions& o, std::istream& in, std::ostream& out,
     return kUsageError;
   }
 
-  fhir::ReadOptions read_options;
-  read_options.patient_id = o.patient;
-  read_options.as_of = as_of;
-  const auto bytes = read_input(o.input, in, read_options.max_bytes + 1);
-  if (!bytes) {
-    err << "error: " << (o.input == "-" ? "standard input" : o.input)
-        << ": cannot read the input\n";
-    return kInputUnusable;
-  }
-  const fhir::ReadOutcome outcome = fhir::read(*bytes, knowledge->codes, read_options);
-  if (!outcome.record) {
-    for (const auto& p : outcome.problems) print_error(err, p);
-    if (outcome.problems.empty()) err << "error: input: no usable patient record\n";
-    return kInputUnusable;
-  }
+  const auto input = read_record(o.input, o.patient, as_of, *knowledge, in, err);
+  if (!input) return kInputUnusable;
+  const fhir::ReadOutcome& outcome = input->outcome;
 
   // Default target: TARGET-1's range of the child's phase as the engine assesses it; without
   // a sirolimus level (no phase) the KMP range.
@@ -294,7 +282,7 @@ int tdm_command(const TdmCommandOptions& o, std::istream& in, std::ostream& out,
   }
   if (o.format == "json") {
     out << to_json(*result, target, engine::engine_version(), knowledge->version, as_of,
-                   sha256_hex(*bytes))
+                   sha256_hex(input->bytes))
                .dump(2)
         << "\n";
   } else {

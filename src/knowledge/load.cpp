@@ -10,29 +10,13 @@
 
 #include "knowledge/embedded.h"
 #include "knowledge/knowledge.h"
+#include "knowledge/problems.h"
 #include "units/ucum.h"
 
 namespace khe::knowledge {
 namespace {
 
 using json = nlohmann::json;
-
-// Collects problems while walking the files; `ok()` is false once any was recorded.
-class Problems {
- public:
-  void add(const std::string& file, const std::string& path, const std::string& what) {
-    items_.push_back(file + ": " + path + ": " + what);
-  }
-  bool ok() const { return items_.empty(); }
-  Error error() const {
-    std::string msg;
-    for (const auto& s : items_) msg += (msg.empty() ? "" : "\n") + s;
-    return Error{"knowledge", msg};
-  }
-
- private:
-  std::vector<std::string> items_;
-};
 
 const json* member(const json& obj, const char* key) {
   if (!obj.is_object()) return nullptr;
@@ -483,7 +467,7 @@ void cross_check(Knowledge& k, Problems& p) {
 }  // namespace
 
 Result<Knowledge> load(const FileSet& files, const std::vector<ParamSpec>& required) {
-  Problems p;
+  Problems p("knowledge");
   Knowledge k;
   json version = parse_file(files, "version.json", p);
   k.version = text_of(version, "knowledge_version", p, "version.json", "$");

@@ -9,28 +9,14 @@
 #include <nlohmann/json.hpp>
 
 #include "knowledge/embedded.h"
+#include "knowledge/problems.h"
 #include "units/ucum.h"
 
 namespace khe::pk {
 namespace {
 
 using json = nlohmann::json;
-
-class Problems {
- public:
-  void add(const std::string& file, const std::string& path, const std::string& what) {
-    items_.push_back(file + ": " + path + ": " + what);
-  }
-  bool ok() const { return items_.empty(); }
-  Error error() const {
-    std::string msg;
-    for (const auto& s : items_) msg += (msg.empty() ? "" : "\n") + s;
-    return Error{"pk", msg};
-  }
-
- private:
-  std::vector<std::string> items_;
-};
+using knowledge::Problems;
 
 struct Walker {
   const std::string& file;
@@ -292,7 +278,7 @@ const Model* Models::find(const std::string& id) const {
 const Model* Models::default_model() const { return find(default_id); }
 
 Result<Models> load_models(const knowledge::FileSet& files, const knowledge::Knowledge& k) {
-  Problems p;
+  Problems p("pk");
   Models out;
   for (const auto& [name, bytes] : files) {
     if (name.rfind("pk/", 0) != 0) continue;
