@@ -71,13 +71,15 @@ test-html: build html-deps
 	node tests/html/check-report.mjs build/khe build/artifacts/html
 
 # R cross-check of the sirolimus PK predictions: deSolve integrates the same models by ODE
-# and compares with build/tools/pk_predict (tests/pk-crosscheck/crosscheck.R).
+# and compares with build/tools/pk_predict (tests/pk-crosscheck/crosscheck.R); then the MAP
+# estimates of build/tools/pk_map against minqa::newuoa / optim (map_crosscheck.R).
 PK_RDEBS := r-base-core r-cran-desolve r-cran-minqa
 test-pk: build
 	@missing=""; for p in $(PK_RDEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; fi
 	Rscript tests/pk-crosscheck/crosscheck.R build/tools/pk_predict
+	Rscript tests/pk-crosscheck/map_crosscheck.R build/tools/pk_map
 
 test: format-check test-unit test-html test-pk test-asan test-ucum test-fuzz
 	@echo "make test: all suites passed"
