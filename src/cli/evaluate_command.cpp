@@ -15,11 +15,6 @@
 #include "write/text_writer.h"
 
 namespace khe::cli {
-namespace {
-
-void print_error(std::ostream& err, const Error& e) { err << "error: " << e.to_string() << "\n"; }
-
-}  // namespace
 
 int evaluate_command(const EvaluateOptions& o, std::istream& in, std::ostream& out,
                      std::ostream& err) {
@@ -27,17 +22,9 @@ int evaluate_command(const EvaluateOptions& o, std::istream& in, std::ostream& o
     err << "error: --format must be json, text or html\n";
     return kUsageError;
   }
-  Instant as_of;
-  if (o.as_of) {
-    auto parsed = parse_fhir_datetime(*o.as_of);
-    if (!parsed) {
-      err << "error: --as-of: " << parsed.error().to_string() << "\n";
-      return kUsageError;
-    }
-    as_of = parsed->start;
-  } else {
-    as_of = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
-  }
+  const auto resolved = resolve_as_of(o.as_of, err);
+  if (!resolved) return kUsageError;
+  const Instant as_of = *resolved;
 
   auto knowledge = load_knowledge(o.knowledge_dir);
   if (!knowledge) {

@@ -1,5 +1,6 @@
 #include "cli/input.h"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <istream>
@@ -36,6 +37,18 @@ std::optional<std::string> read_input(const std::string& path, std::istream& in,
   return read_stream(file, limit);
 }
 
+std::optional<Instant> resolve_as_of(const std::optional<std::string>& option, std::ostream& err) {
+  if (!option) return std::chrono::floor<Seconds>(std::chrono::system_clock::now());
+  auto parsed = parse_fhir_datetime(*option);
+  if (!parsed) {
+    err << "error: --as-of: " << parsed.error().to_string() << "\n";
+    return std::nullopt;
+  }
+  return parsed->start;
+}
+
+void print_error(std::ostream& err, const Error& e) { err << "error: " << e.to_string() << "\n"; }
+
 std::optional<InputRecord> read_record(const std::string& path,
                                        const std::optional<std::string>& patient, Instant as_of,
                                        const knowledge::Knowledge& knowledge, std::istream& in,
@@ -51,7 +64,7 @@ std::optional<InputRecord> read_record(const std::string& path,
   }
   fhir::ReadOutcome outcome = fhir::read(*bytes, knowledge.codes, options);
   if (!outcome.record) {
-    for (const auto& p : outcome.problems) err << "error: " << p.to_string() << "\n";
+    for (const auto& p : outcome.problems) print_error(err, p);
     if (outcome.problems.empty()) err << "error: input: no usable patient record\n";
     return std::nullopt;
   }

@@ -16,6 +16,13 @@ namespace khe::cli {
 // endless stream must not exhaust memory. nullopt when the file cannot be read.
 std::optional<std::string> read_input(const std::string& path, std::istream& in, std::size_t limit);
 
+// The as-of instant of a command: --as-of when given, else now. The only place the program
+// reads the clock. nullopt (after writing the error) when --as-of is not a FHIR dateTime.
+std::optional<Instant> resolve_as_of(const std::optional<std::string>& option, std::ostream& err);
+
+// Writes "error: <what>" for an expected failure (no patient data in it).
+void print_error(std::ostream& err, const Error& e);
+
 // The input's bytes (their hash goes into provenance) and the patient record read from them.
 struct InputRecord {
   std::string bytes;

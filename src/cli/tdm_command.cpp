@@ -23,8 +23,6 @@ namespace {
 
 using nlohmann::ordered_json;
 
-void print_error(std::ostream& err, const Error& e) { err << "error: " << e.to_string() << "\n"; }
-
 // Output numbers are rounded so that the text is stable and readable (no 0.5700000000000001).
 double rnd(double v, int decimals) {
   if (!std::isfinite(v)) return v;
@@ -212,17 +210,9 @@ int tdm_command(const TdmCommandOptions& o, std::istream& in, std::ostream& out,
     }
     target.source = "--target";
   }
-  Instant as_of;
-  if (o.as_of) {
-    auto parsed = parse_fhir_datetime(*o.as_of);
-    if (!parsed) {
-      err << "error: --as-of: " << parsed.error().to_string() << "\n";
-      return kUsageError;
-    }
-    as_of = parsed->start;
-  } else {
-    as_of = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
-  }
+  const auto resolved = resolve_as_of(o.as_of, err);
+  if (!resolved) return kUsageError;
+  const Instant as_of = *resolved;
 
   auto knowledge = load_knowledge(std::nullopt);
   if (!knowledge) {

@@ -197,6 +197,8 @@ const std::vector<ParamSpec>& parameter_specs() {
         {"DOSE-SIR-ADJ-1", "max_step_fraction", N, ""},
         {"DOSE-SIR-ADJ-1", "no_increase_below", N, "ng/mL"},
         {"DOSE-SIR-ADJ-1", "assay_lower_limit", N, "ng/mL"},
+        {"DOSE-SIR-ADJ-1", "steady_state_half_lives", N, ""},
+        {"DOSE-SIR-ADJ-1", "dose_not_recent_intervals", N, ""},
         {"DOSE-SIR-TOX-1", "high_above", N, "ng/mL"},
         {"DOSE-SIR-TOX-1", "emergent_above", N, "ng/mL"},
         {"DOSE-SIR-TOX-1", "toxicity_findings", L, ""},

@@ -183,6 +183,8 @@ TdmOptions tdm_options_from_profile(const knowledge::Profile& p) {
   o.volume_step_ml = p.num("DOSE-RND-1", "volume_step");
   o.max_round_up_fraction = p.num("DOSE-RND-1", "max_round_up_fraction");
   o.round_down_below_days = p.num("DOSE-RND-1", "round_down_below");
+  o.steady_state_half_lives = p.num("DOSE-SIR-ADJ-1", "steady_state_half_lives");
+  o.dose_not_recent_intervals = p.num("DOSE-SIR-ADJ-1", "dose_not_recent_intervals");
   return o;
 }
 
@@ -364,10 +366,12 @@ Result<TdmResult> fit(const model::Record& record, const Models& models,
       reg.interval = Hours(o.default_interval_h);
     }
     if (reg.interval.count() > 0.0 && reg.dose.value > 0.0) {
-      if (t_asof - h.doses.back().time > reg.interval * 2.0)
-        r.warnings.push_back({"last_dose_not_recent",
-                              "the latest recorded dose is more than two intervals before "
-                              "as-of: check that the course is still given"});
+      if (t_asof - h.doses.back().time > reg.interval * o.dose_not_recent_intervals)
+        r.warnings.push_back(
+            {"last_dose_not_recent", "the latest recorded dose is more than " +
+                                         fmt(o.dose_not_recent_intervals) +
+                                         " intervals before as-of: check that the course is still "
+                                         "given"});
       r.current = reg;
       r.predicted_trough_ss = steady_state_trough(r.individual, reg.dose, reg.interval);
     }
@@ -410,7 +414,7 @@ Result<TdmResult> fit(const model::Record& record, const Models& models,
       rec.concentration = MgPerMl(conc);
       rec.tablets = tablets_for(rec.dose.value, o.tablet_strengths_mg);
       rec.predicted_trough_ss = steady_state_trough(r.individual, rec.dose, rec.interval);
-      rec.time_to_steady_state = half_life(r.individual) * 5.0;
+      rec.time_to_steady_state = half_life(r.individual) * o.steady_state_half_lives;
       if (rec.limited_by_step)
         r.warnings.push_back({"step_limited", "the recommended change is limited to " +
                                                   fmt(100.0 * o.max_step_fraction) +

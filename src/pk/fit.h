@@ -64,6 +64,8 @@ struct TdmOptions {
   double round_down_below_days = 0.0;       // always round down under this age
   double default_interval_h = 0.0;          // interval when the record gives none
   std::vector<double> tablet_strengths_mg;  // whole tablets that may replace the liquid
+  double steady_state_half_lives = 0.0;     // time to a new steady state, in half-lives
+  double dose_not_recent_intervals = 0.0;   // warn when the last dose is older than this
   // Posterior sampling.
   std::uint64_t draws = 2000;
   std::uint64_t seed = 20240304;
@@ -75,7 +77,8 @@ struct TdmOptions {
 };
 
 // Options from a knowledge profile: DOSE-SIR-1 (cap, solution, dilution, interval),
-// DOSE-RND-1 (rounding), DOSE-SIR-ADJ-1 (max_step_fraction). Target left at 0.
+// DOSE-RND-1 (rounding), DOSE-SIR-ADJ-1 (max_step_fraction, steady_state_half_lives,
+// dose_not_recent_intervals). Target left at 0.
 TdmOptions tdm_options_from_profile(const knowledge::Profile& profile);
 
 struct TdmWarning {

@@ -183,7 +183,9 @@ TEST(PkFit, DoseRoundedToMeasurableVolume) {
     EXPECT_GE(*rec.probability_in_target, 0.0);
     EXPECT_LE(*rec.probability_in_target, 1.0);
     EXPECT_NEAR(rec.time_to_steady_state.count(),
-                5 * std::log(2.0) * res->individual.v_L / res->individual.cl_L_per_h, 1e-9);
+                options().steady_state_half_lives * std::log(2.0) * res->individual.v_L /
+                    res->individual.cl_L_per_h,
+                1e-9);
   }
 }
 
@@ -194,6 +196,8 @@ TEST(PkFit, OptionsComeFromTheKnowledgeProfile) {
   EXPECT_EQ(o.solution_mg_per_ml, p.num("DOSE-SIR-1", "solution"));
   EXPECT_EQ(o.cap_mg, p.num("DOSE-SIR-1", "cap"));
   EXPECT_EQ(o.max_step_fraction, p.num("DOSE-SIR-ADJ-1", "max_step_fraction"));
+  EXPECT_EQ(o.steady_state_half_lives, p.num("DOSE-SIR-ADJ-1", "steady_state_half_lives"));
+  EXPECT_EQ(o.dose_not_recent_intervals, p.num("DOSE-SIR-ADJ-1", "dose_not_recent_intervals"));
 }
 
 TEST(PkFit, ProbabilityIsDeterministicAndNarrowsWithData) {
@@ -244,6 +248,12 @@ TEST(PkFit, WarnsWhenTheLastDoseIsOld) {
   bool warned = false;
   for (const auto& w : res->warnings) warned |= w.code == "last_dose_not_recent";
   EXPECT_TRUE(warned);
+  // The limit is DOSE-SIR-ADJ-1's: 300 h without a dose is within 30 intervals of 12 h.
+  TdmOptions lenient = options();
+  lenient.dose_not_recent_intervals = 30;
+  auto quiet = fit(r, models(), "fan2024", at_h(400), lenient);
+  ASSERT_TRUE(quiet.ok());
+  for (const auto& w : quiet->warnings) EXPECT_NE(w.code, "last_dose_not_recent");
 }
 
 TEST(PkFit, TabletOptionWhenWholeTabletsFit) {
