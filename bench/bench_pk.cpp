@@ -32,9 +32,7 @@ const pk::Model& fan() {
   static const pk::Models models = [] {
     auto k = knowledge::load_default(engine::parameter_specs());
     if (!k) die(k.error().to_string());
-    auto m = pk::load_default_models(*k);
-    if (!m) die(m.error().to_string());
-    return *m;
+    return k->pk_models;
   }();
   const pk::Model* m = models.find("fan2024");
   if (!m) die("no fan2024 model");

@@ -67,6 +67,8 @@ int run_unchecked(int argc, const char* const* argv, std::istream& in, std::ostr
                        "Trough target LOW-HIGH in ng/mL (default: TARGET-1 of the phase)");
   tdm_main->add_option("--profile", tdm_fit.profile, "Knowledge profile (default: default)");
   tdm_main->add_option("--patient", tdm_fit.patient, "Patient id when INPUT holds several");
+  tdm_main->add_option("--knowledge", tdm_fit.knowledge_dir,
+                       "Folder of knowledge files to use (rules and PK models)");
   tdm_main->add_option("--format", tdm_fit.format, "json (default) or text")
       ->check(CLI::IsMember({"json", "text"}));
 

@@ -54,6 +54,106 @@ std::vector<const knowledge::AlertText*> alerts_of(const knowledge::Knowledge& k
   return out;
 }
 
+const char* structure_name(knowledge::PkStructure s) {
+  return s == knowledge::PkStructure::two_cmt_oral ? "2cmt_oral" : "1cmt_oral";
+}
+
+const char* error_model_name(knowledge::PkErrorModel e) {
+  switch (e) {
+    case knowledge::PkErrorModel::additive:
+      return "additive";
+    case knowledge::PkErrorModel::proportional:
+      return "proportional";
+    case knowledge::PkErrorModel::combined:
+      return "combined";
+  }
+  return "";
+}
+
+// Canonical units of the structural parameters as the loader stores them.
+const char* pk_unit(const std::string& parameter) {
+  return parameter == "ka" ? "/h" : (parameter == "CL" || parameter == "Q") ? "L/h" : "L";
+}
+
+std::string covariate_text(const knowledge::PkCovariateEffect& e) {
+  if (e.kind == knowledge::PkCovariateEffect::Kind::power)
+    return "(" + e.covariate + " / " + write::format_number(e.reference, 6) + " kg)^" +
+           write::format_number(e.exponent, 6);
+  std::string f;
+  for (const auto& [cat, factor] : e.factors)
+    f += (f.empty() ? "" : ", ") + cat + " x" + write::format_number(factor, 6);
+  return e.covariate + " {" + f + "}" + (e.missing.empty() ? "" : ", unknown = " + e.missing);
+}
+
+std::string range_text(const knowledge::PkRange& r, const char* unit) {
+  return (r.low ? write::format_number(*r.low, 6) : std::string("-")) + " to " +
+         (r.high ? write::format_number(*r.high, 6) : std::string("-")) + " " + unit;
+}
+
+void print_pk_text(const knowledge::Knowledge& k, std::ostream& out) {
+  for (const auto& [id, m] : k.pk_models.by_id) {
+    out << "PK model " << id << (m.is_default ? " (default)" : "") << "  " << m.name << "\n";
+    out << "  " << m.drug << ", " << structure_name(m.structure) << "; " << m.population << "\n";
+    for (const auto& [name, par] : m.parameters) {
+      out << "  - " << name << " = " << write::format_number(par.typical, 6) << " "
+          << pk_unit(name);
+      for (const auto& c : par.covariates) out << " x " << covariate_text(c);
+      if (par.omega_sd) out << "; IIV omega " << write::format_number(*par.omega_sd, 6);
+      out << "\n";
+    }
+    out << "  residual error " << error_model_name(m.residual.model);
+    if (m.residual.additive_sd > 0)
+      out << ", additive SD " << write::format_number(m.residual.additive_sd, 6) << " ng/mL";
+    if (m.residual.proportional_sd > 0)
+      out << ", proportional SD " << write::format_number(m.residual.proportional_sd, 6);
+    out << "\n  valid for weight " << range_text(m.weight_kg, "kg") << ", age "
+        << range_text(m.age_years, "years") << "\n";
+    out << "  assay " << m.assay_method << " (" << m.assay_matrix << ")\n";
+    const knowledge::Source* s = k.source(m.source);
+    out << "  source " << m.source << (s ? ": " + s->citation : "") << "\n";
+    if (!m.caveat.empty()) out << "  caveat: " << m.caveat << "\n";
+    out << "  file " << m.file << "\n\n";
+  }
+}
+
+Json pk_json(const knowledge::Knowledge& k) {
+  auto range = [](const knowledge::PkRange& r, const char* unit) {
+    return Json{{"low", r.low ? Json(*r.low) : Json(nullptr)},
+                {"high", r.high ? Json(*r.high) : Json(nullptr)},
+                {"unit", unit}};
+  };
+  Json models = Json::array();
+  for (const auto& [id, m] : k.pk_models.by_id) {
+    Json params = Json::array();
+    for (const auto& [name, par] : m.parameters) {
+      Json covs = Json::array();
+      for (const auto& c : par.covariates) covs.push_back(covariate_text(c));
+      params.push_back({{"name", name},
+                        {"typical", par.typical},
+                        {"unit", pk_unit(name)},
+                        {"covariates", covs},
+                        {"omega_sd", par.omega_sd ? Json(*par.omega_sd) : Json(nullptr)}});
+    }
+    models.push_back(
+        {{"id", id},
+         {"name", m.name},
+         {"default", m.is_default},
+         {"drug", m.drug},
+         {"structure", structure_name(m.structure)},
+         {"parameters", params},
+         {"residual_error",
+          {{"model", error_model_name(m.residual.model)},
+           {"additive_sd_ng_per_mL", m.residual.additive_sd},
+           {"proportional_sd", m.residual.proportional_sd}}},
+         {"validity", {{"weight", range(m.weight_kg, "kg")}, {"age", range(m.age_years, "a")}}},
+         {"assay", {{"method", m.assay_method}, {"matrix", m.assay_matrix}}},
+         {"source", m.source},
+         {"caveat", m.caveat},
+         {"file", m.file}});
+  }
+  return models;
+}
+
 void print_text(const knowledge::Knowledge& k, const knowledge::Profile& p, std::ostream& out) {
   for (const auto& r : p.rules) {
     out << r.id << "  " << r.title << "\n";
@@ -76,6 +176,7 @@ void print_text(const knowledge::Knowledge& k, const knowledge::Profile& p, std:
     if (r.local_default) out << "  local default (a choice of the centre, not evidence)\n";
     out << "\n";
   }
+  print_pk_text(k, out);
   out << "knowledge version " << k.version << "\n";
   out << "profile " << p.id << (p.description.empty() ? "" : ": " + p.description) << "\n";
 }
@@ -114,6 +215,7 @@ void print_json(const knowledge::Knowledge& k, const knowledge::Profile& p, std:
          {"local_default", r.local_default}});
   }
   Json j = {{"rules", rules},
+            {"pk_models", pk_json(k)},
             {"knowledge_version", k.version},
             {"profile", p.id},
             {"profile_description", p.description}};

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <iomanip>
-#include <nlohmann/json.hpp>
 #include <ostream>
 #include <sstream>
 
@@ -17,23 +16,11 @@
 #include "fhir/reader.h"
 #include "pk/fit.h"
 #include "pk/model.h"
+#include "write/json_stream.h"
+#include "write/tdm_json.h"
 
 namespace khe::cli {
 namespace {
-
-using nlohmann::ordered_json;
-
-// Output numbers are rounded so that the text is stable and readable (no 0.5700000000000001).
-double rnd(double v, int decimals) {
-  if (!std::isfinite(v)) return v;
-  const double f = std::pow(10.0, decimals);
-  const double r = std::round(v * f) / f;
-  return r == 0.0 ? 0.0 : r;  // no "-0.0"
-}
-
-ordered_json num_or_null(double v, int decimals) {
-  return std::isfinite(v) ? ordered_json(rnd(v, decimals)) : ordered_json(nullptr);
-}
 
 bool parse_number(const std::string& s, double& out) {
   if (s.empty()) return false;
@@ -56,91 +43,28 @@ struct Target {
   std::string source;  // "--target", "TARGET-1 (kmp)"
 };
 
-ordered_json to_json(const pk::TdmResult& r, const Target& target, const std::string& engine_v,
-                     const std::string& knowledge_v, Instant as_of, const std::string& sha) {
-  ordered_json j;
-  j["model"] = r.model_id;
-  ordered_json eta = ordered_json::object(), eta_sd = ordered_json::object();
-  for (std::size_t i = 0; i < r.eta_names.size(); ++i) {
-    eta[r.eta_names[i]] = num_or_null(r.eta[i], 4);
-    eta_sd[r.eta_names[i]] = num_or_null(r.eta_sd[i], 4);
-  }
-  j["eta"] = eta;
-  j["eta_sd"] = eta_sd;
-  j["a_priori"] = r.a_priori;
-  ordered_json cov;
-  cov["weight"] = {{"value", rnd(r.weight.value, 3)}, {"unit", "kg"}};
-  if (r.age_years) cov["age"] = {{"value", rnd(*r.age_years, 2)}, {"unit", "a"}};
-  j["covariates_at_as_of"] = cov;
-  auto params = [](const pk::Individual& p) {
-    ordered_json o;
-    o["clearance"] = {{"value", rnd(p.cl_L_per_h, 4)}, {"unit", "L/h"}};
-    o["volume"] = {{"value", rnd(p.v_L, 3)}, {"unit", "L"}};
-    o["ka"] = {{"value", rnd(p.ka_per_h, 4)}, {"unit", "/h"}};
-    o["half_life"] = {{"value", rnd(std::log(2.0) * p.v_L / p.cl_L_per_h, 2)}, {"unit", "h"}};
-    return o;
-  };
-  j["individual"] = params(r.individual);
-  j["typical"] = params(r.typical);
-  if (r.current) {
-    j["current_regimen"] = {{"dose_mg", rnd(r.current->dose.value, 4)},
-                            {"interval_h", rnd(r.current->interval.count(), 3)}};
-  } else {
-    j["current_regimen"] = nullptr;
-  }
-  j["predicted_trough_ss_ng_per_mL"] =
-      r.predicted_trough_ss ? ordered_json(rnd(r.predicted_trough_ss->value, 2)) : nullptr;
-  j["target"] = {{"low_ng_per_mL", rnd(target.low, 3)},
-                 {"high_ng_per_mL", rnd(target.high, 3)},
-                 {"source", target.source}};
-  if (r.recommendation) {
-    const auto& rec = *r.recommendation;
-    ordered_json o;
-    o["dose_mg"] = rnd(rec.dose.value, 4);
-    o["interval_h"] = rnd(rec.interval.count(), 3);
-    o["volume_mL"] = rnd(rec.volume.value, 3);
-    o["concentration_mg_per_mL"] = rnd(rec.concentration.value, 3);
-    ordered_json tabs = ordered_json::array();
-    for (const auto& t : rec.tablets) tabs.push_back(rnd(t.value, 3));
-    o["tablets_mg"] = tabs;
-    o["predicted_trough_ss_ng_per_mL"] = rnd(rec.predicted_trough_ss.value, 2);
-    o["probability_in_target"] = rec.probability_in_target
-                                     ? ordered_json(rnd(*rec.probability_in_target, 4))
-                                     : ordered_json(nullptr);
-    o["time_to_steady_state_h"] = rnd(rec.time_to_steady_state.count(), 1);
-    o["unrounded_dose_mg"] = rnd(rec.unrounded_dose.value, 4);
-    o["limited_by_step"] = rec.limited_by_step;
-    o["limited_by_cap"] = rec.limited_by_cap;
-    j["recommendation"] = o;
-  } else {
-    j["recommendation"] = nullptr;
-  }
-  j["observations_used"] = r.observations.size();
-  ordered_json obs = ordered_json::array();
-  for (const auto& o : r.observations) {
-    ordered_json e;
-    e["time"] = format_instant(o.time);
-    if (o.blq) {
-      e["below_ng_per_mL"] = rnd(o.lloq_ng_per_ml, 3);
-    } else {
-      e["value_ng_per_mL"] = rnd(o.value_ng_per_ml, 3);
-    }
-    e["individual_prediction_ng_per_mL"] = rnd(o.predicted_ng_per_ml, 2);
-    e["population_prediction_ng_per_mL"] = rnd(o.population_ng_per_ml, 2);
-    obs.push_back(e);
-  }
-  j["observations"] = obs;
-  j["doses_used"] = r.doses_used;
-  ordered_json w = ordered_json::array();
-  for (const auto& x : r.warnings) w.push_back({{"code", x.code}, {"message", x.message}});
-  j["warnings"] = w;
-  j["notes"] = r.notes;
-  j["provenance"] = {{"engine_version", engine_v},
-                     {"knowledge_version", knowledge_v},
-                     {"model", r.model_id},
-                     {"as_of", format_instant(as_of)},
-                     {"input_sha256", sha}};
-  return j;
+std::string to_json(const pk::TdmResult& r, const Target& target, const std::string& engine_v,
+                    const std::string& knowledge_v, Instant as_of, const std::string& sha) {
+  std::string out;
+  write::JsonStream j(out);
+  j.begin_object();
+  write::write_tdm_members(j, r, target.source);
+  j.key("provenance");
+  j.begin_object();
+  j.key("engine_version");
+  j.value(engine_v);
+  j.key("knowledge_version");
+  j.value(knowledge_v);
+  j.key("model");
+  j.value(r.model_id);
+  j.key("as_of");
+  j.value(format_instant(as_of));
+  j.key("input_sha256");
+  j.value(sha);
+  j.end_object();
+  j.end_object();
+  out += "\n";
+  return out;
 }
 
 std::string fixed(double v, int decimals) {
@@ -214,7 +138,7 @@ int tdm_command(const TdmCommandOptions& o, std::istream& in, std::ostream& out,
   if (!resolved) return kUsageError;
   const Instant as_of = *resolved;
 
-  auto knowledge = load_knowledge(std::nullopt);
+  auto knowledge = load_knowledge(o.knowledge_dir);
   if (!knowledge) {
     print_error(err, knowledge.error());
     return kUsageError;
@@ -225,10 +149,10 @@ int tdm_command(const TdmCommandOptions& o, std::istream& in, std::ostream& out,
         << "\n";
     return kUsageError;
   }
-  auto models = pk::load_default_models(*knowledge);
-  if (!models) {
-    print_error(err, models.error());
-    return kInternalError;
+  const pk::Models* models = &knowledge->pk_models;
+  if (models->by_id.empty()) {
+    err << "error: the knowledge has no PK model (pk/*.json)\n";
+    return kUsageError;
   }
   const pk::Model* model = o.model ? models->find(*o.model) : models->default_model();
   if (model == nullptr) {
@@ -242,10 +166,17 @@ int tdm_command(const TdmCommandOptions& o, std::istream& in, std::ostream& out,
   if (!input) return kInputUnusable;
   const fhir::ReadOutcome& outcome = input->outcome;
 
+  // The engine runs the same fit for DOSE-SIR-ADJ-1 (default model, TARGET-1 of the phase):
+  // without --model or --target its result is this command's result, not a second fit.
+  const engine::Report report = engine::evaluate(*outcome.record, *knowledge, *profile, as_of);
+  const engine::ModelBasedDosing* engine_fit =
+      report.sirolimus_trough && report.sirolimus_trough->model_based
+          ? &*report.sirolimus_trough->model_based
+          : nullptr;
+
   // Default target: TARGET-1's range of the child's phase as the engine assesses it; without
   // a sirolimus level (no phase) the KMP range.
   if (!o.target) {
-    const engine::Report report = engine::evaluate(*outcome.record, *knowledge, *profile, as_of);
     if (report.sirolimus_trough && report.sirolimus_trough->target_high > 0.0) {
       target.low = report.sirolimus_trough->target_low;
       target.high = report.sirolimus_trough->target_high;
@@ -262,19 +193,27 @@ int tdm_command(const TdmCommandOptions& o, std::istream& in, std::ostream& out,
     }
   }
 
-  pk::TdmOptions topt = pk::tdm_options_from_profile(*profile);
-  topt.target_low_ng_per_ml = target.low;
-  topt.target_high_ng_per_ml = target.high;
-  auto result = pk::fit(*outcome.record, *models, model->id, as_of, topt);
-  if (!result) {
-    print_error(err, result.error());
-    return kInputUnusable;
+  std::optional<pk::TdmResult> result;
+  if (engine_fit && engine_fit->fit && engine_fit->fit->model_id == model->id && !o.target) {
+    result = *engine_fit->fit;
+  } else {
+    pk::TdmOptions topt = pk::tdm_options_from_profile(*profile);
+    topt.target_low_ng_per_ml = target.low;
+    topt.target_high_ng_per_ml = target.high;
+    auto fitted = pk::fit(*outcome.record, *models, model->id, as_of, topt);
+    if (!fitted) {
+      print_error(err, fitted.error());
+      return kInputUnusable;
+    }
+    result = std::move(*fitted);
+    // What the engine knows beyond the PK module: the interacting drugs (DOSE-SIR-ADJ-1).
+    if (engine_fit && engine_fit->fit)
+      for (const auto& w : engine_fit->fit->warnings)
+        if (w.code == "interacting_drug") result->warnings.push_back(w);
   }
   if (o.format == "json") {
     out << to_json(*result, target, engine::engine_version(), knowledge->version, as_of,
-                   sha256_hex(input->bytes))
-               .dump(2)
-        << "\n";
+                   sha256_hex(input->bytes));
   } else {
     out << to_text(*result, target, as_of);
   }

@@ -14,6 +14,7 @@ struct TdmCommandOptions {
   std::optional<std::string> model;   // PK model id; unset = the default model
   std::optional<std::string> target;  // "LOW-HIGH" in ng/mL; unset = TARGET-1 of the phase
   std::optional<std::string> patient;
+  std::optional<std::string> knowledge_dir;  // a centre's knowledge folder; unset = built in
   std::string profile = "default";
   std::string format = "json";  // json | text
 };

@@ -61,6 +61,7 @@ CLI::App* add_tdm_pta_subcommand(CLI::App& tdm, TdmPtaOptions& o) {
   pta->add_option("--seed", o.seed, "Random seed (default 1)")->check(CLI::NonNegativeNumber);
   pta->add_option("--format", o.format, "json (default) or text")
       ->check(CLI::IsMember({"json", "text"}));
+  pta->add_option("--knowledge", o.knowledge_dir, "Folder of knowledge files to use (PK models)");
   return pta;
 }
 
@@ -70,15 +71,15 @@ int tdm_pta_command(const TdmPtaOptions& o, std::ostream& out, std::ostream& err
     err << "error: --target must be LOW-HIGH in ng/mL, e.g. 8-15\n";
     return kUsageError;
   }
-  auto k = load_knowledge(std::nullopt);
+  auto k = load_knowledge(o.knowledge_dir);
   if (!k) {
     err << "error: " << k.error().to_string() << "\n";
     return kInternalError;
   }
-  auto models = pk::load_default_models(*k);
-  if (!models) {
-    err << "error: " << models.error().to_string() << "\n";
-    return kInternalError;
+  const pk::Models* models = &k->pk_models;
+  if (models->by_id.empty()) {
+    err << "error: the knowledge has no PK model (pk/*.json)\n";
+    return kUsageError;
   }
   const pk::Model* model = o.model ? models->find(*o.model) : models->default_model();
   if (!model) {

@@ -14,7 +14,8 @@ class App;
 namespace khe::cli {
 
 struct TdmPtaOptions {
-  std::optional<std::string> model;  // default: the knowledge's default model
+  std::optional<std::string> model;          // default: the knowledge's default model
+  std::optional<std::string> knowledge_dir;  // a centre's knowledge folder; unset = built in
   double weight_min_kg = 0.0;
   double weight_max_kg = 0.0;
   double mg_per_kg_day = 0.0;

@@ -10,6 +10,7 @@
 #include "core/quantity.h"
 #include "core/time.h"
 #include "model/record.h"
+#include "pk/fit.h"
 
 namespace khe::engine {
 
@@ -118,6 +119,24 @@ struct Response {
 
 // The latest sirolimus level against its target (TARGET-1), whether it can guide a dose
 // change (DOSE-SIR-ADJ-1), and the new dose when it can.
+// The model-based estimate of DOSE-SIR-ADJ-1 ("a model-based estimate replaces this rule
+// where its model covers the child"): the Bayesian MAP fit of the knowledge's default
+// sirolimus PK model on every level so far (src/pk), the same result `khe tdm` gives for the
+// same record, as-of and target. Invariant: used_for_dose implies covers_child and a fit
+// with a recommendation.
+struct ModelBasedDosing {
+  std::optional<pk::TdmResult> fit;  // absent when the fit failed (not_covered_because says why)
+  std::string target_source;         // "TARGET-1 (kmp)"
+  bool covers_child = false;         // fit sound, child inside the model's domain, regimen known
+  std::vector<std::string> not_covered_because;
+  // Interacting drugs given during or within the interaction window before the latest level
+  // (the estimate cannot guide the dose). Older exposures only remove the levels they
+  // affected from the fit (a note of the estimate says so).
+  std::vector<std::string> interacting_drugs;
+  bool used_for_dose = false;  // the trough's adjustment came from this estimate
+  Provenance why;              // DOSE-SIR-ADJ-1, with the model's source
+};
+
 struct TroughAssessment {
   model::Measured value;  // ng/mL, whole blood
   Instant time{};
@@ -128,8 +147,9 @@ struct TroughAssessment {
   std::string status;          // "below", "in_range", "above" or "unknown"
   bool interpretable = false;  // every DOSE-SIR-ADJ-1 condition holds
   std::vector<std::string> not_interpretable_because;
-  std::optional<Dose> adjustment;  // the suggested new dose
-  Provenance why;                  // TARGET-1
+  std::optional<Dose> adjustment;               // the suggested new dose
+  std::optional<ModelBasedDosing> model_based;  // when the profile enables it
+  Provenance why;                               // TARGET-1
 };
 
 // One test that is due under the monitoring rules (MON-1..5): when it was last done and

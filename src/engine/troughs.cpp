@@ -111,6 +111,125 @@ std::optional<Dose> adjusted_dose(Ctx& c, const TroughAssessment& t,
   return d;
 }
 
+// The model-based estimate (DOSE-SIR-ADJ-1): the MAP fit of the knowledge's default
+// sirolimus model toward the middle of the phase's target, and whether it covers the child.
+ModelBasedDosing model_based_dosing(const Ctx& c, const TroughAssessment& t) {
+  const auto& P = c.p;
+  ModelBasedDosing mb;
+  mb.why = c.prov("DOSE-SIR-ADJ-1");
+  mb.target_source = "TARGET-1 (" + t.phase + ")";
+  const pk::Model* model = c.kb.pk_models.default_model();
+  if (model == nullptr || model->drug != "sirolimus") {
+    mb.not_covered_because.push_back("the knowledge has no sirolimus PK model");
+    return mb;
+  }
+  mb.why.sources.push_back(model->source);
+  pk::TdmOptions o = pk::tdm_options_from_profile(P);
+  o.target_low_ng_per_ml = t.target_low;
+  o.target_high_ng_per_ml = t.target_high;
+
+  // The model has no term for an interacting drug. Levels drawn while one was given, or
+  // within the interaction window after it stopped, are left out of the fit; if that is
+  // the latest level, the estimate cannot guide the dose (the drug is named).
+  const Seconds window = seconds_of_days(P.num("DOSE-SIR-ADJ-1", "interaction_window"));
+  std::optional<Instant> clear_from;  // the first time no interaction can affect a level
+  std::vector<std::string> exposed;
+  for (const auto& m : c.rec.medications) {
+    bool interacting = false;
+    for (const auto& cls : P.list("DOSE-SIR-ADJ-1", "interaction_classes"))
+      interacting = interacting || c.is(m, cls);
+    if (!interacting || !m.start || *m.start > c.as_of) continue;
+    const Instant until = std::min(m.end.value_or(c.as_of), c.as_of) + window;
+    if (!clear_from || until > *clear_from) clear_from = until;
+    if (until > t.time && std::find(mb.interacting_drugs.begin(), mb.interacting_drugs.end(),
+                                    m.drug) == mb.interacting_drugs.end())
+      mb.interacting_drugs.push_back(m.drug);
+    if (std::find(exposed.begin(), exposed.end(), m.drug) == exposed.end())
+      exposed.push_back(m.drug);
+  }
+  if (clear_from && mb.interacting_drugs.empty()) {
+    o.observations_from = *clear_from;
+    std::string names;
+    for (const auto& d : exposed) names += (names.empty() ? "" : ", ") + d;
+    o.observations_from_reason = "measured while " + names + " (interacting) was given or within " +
+                                 fmt_num(P.num("DOSE-SIR-ADJ-1", "interaction_window")) +
+                                 " days after";
+  }
+
+  auto fitted = pk::fit(c.rec, c.kb.pk_models, model->id, c.as_of, o);
+  if (!fitted) {
+    mb.not_covered_because.push_back("the model could not be fitted: " + fitted.error().message);
+    return mb;
+  }
+  pk::TdmResult& fit = fitted.value();
+  for (const auto& drug : mb.interacting_drugs)
+    fit.warnings.push_back(
+        {"interacting_drug", drug + " (an interacting drug) was given within " +
+                                 fmt_num(P.num("DOSE-SIR-ADJ-1", "interaction_window")) +
+                                 " days before the latest level; the model does not include it"});
+  const auto& blocking = P.list("DOSE-SIR-ADJ-1", "model_not_used_with");
+  // interacting_drug is never the centre's choice to ignore: the model cannot see it.
+  for (const auto& w : fit.warnings)
+    if (w.code == "interacting_drug" ||
+        std::find(blocking.begin(), blocking.end(), w.code) != blocking.end())
+      mb.not_covered_because.push_back(w.message);
+  if (!fit.recommendation && mb.not_covered_because.empty())
+    mb.not_covered_because.push_back("the model gives no dose recommendation");
+  mb.covers_child = mb.not_covered_because.empty();
+  mb.fit = std::move(fit);
+  return mb;
+}
+
+// The model's recommendation as the trough's adjustment; nullopt when it would raise the
+// dose on a level below no_increase_below (the check comes first, as in the linear rule).
+std::optional<Dose> model_dose(Ctx& c, ModelBasedDosing& mb) {
+  const auto& P = c.p;
+  const pk::TdmResult& f = *mb.fit;
+  const pk::TdmRecommendation& rec = *f.recommendation;
+  if (rec.increase_withheld) {
+    c.alert("check_adherence_and_sampling");
+    return std::nullopt;
+  }
+  Dose d;
+  d.drug = "sirolimus";
+  d.why = mb.why;
+  d.dose = rec.dose;
+  d.calculated = rec.unrounded_dose;
+  d.interval_h = rec.interval.count();
+  d.volume = rec.volume;
+  d.concentration = rec.concentration;
+  const bool dilute = rec.concentration.value == P.num("DOSE-SIR-1", "dilution") &&
+                      rec.concentration.value != P.num("DOSE-SIR-1", "solution");
+  d.formulation = P.text("DOSE-SIR-1", dilute ? "dilution_name" : "solution_name");
+  d.route = P.text("DOSE-SIR-1", "route");
+  d.capped = rec.limited_by_cap;
+  d.body = c.out.body;
+  d.basis = "model " + f.model_id + " (MAP on " + std::to_string(f.observations.size()) +
+            " level(s)): clearance " + fmt_num(f.individual.cl_L_per_h, 3) + " L/h (typical " +
+            fmt_num(f.typical.cl_L_per_h, 3) + "); " + fmt_num(rec.unrounded_dose.value, 4) +
+            " mg reaches the middle of the target" +
+            (rec.limited_by_step
+                 ? " (limited to " + fmt_num(P.num("DOSE-SIR-ADJ-1", "max_step_fraction") * 100) +
+                       "% per step)"
+                 : "");
+  d.notes.push_back(
+      "predicted steady-state trough " + fmt_num(rec.predicted_trough_ss.value, 1) + " ng/mL" +
+      (rec.probability_in_target
+           ? ", probability in target " + fmt_num(*rec.probability_in_target * 100, 0) + "%"
+           : std::string()));
+  d.notes.push_back("new steady state in about " +
+                    fmt_num(rec.time_to_steady_state.count() / 24.0, 1) +
+                    " days: draw the next trough then");
+  if (!rec.tablets.empty()) {
+    std::string tabs;
+    for (const auto& tab : rec.tablets)
+      tabs += (tabs.empty() ? "" : " + ") + fmt_num(tab.value) + " mg";
+    d.notes.push_back("or whole tablets " + tabs + ", for a child who can swallow them");
+  }
+  mb.used_for_dose = true;
+  return d;
+}
+
 // Mucositis or pneumonitis recorded by the team (AE-2 codes) recently: with a very high
 // trough it calls for emergent review like an infection does (DOSE-SIR-TOX-1).
 bool toxicity_recorded(const Ctx& c) {
@@ -181,6 +300,8 @@ void assess_trough(Ctx& c) {
                                     " ng/mL with an infection");
   }
 
+  if (P.flag("DOSE-SIR-ADJ-1", "model_based")) t.model_based = model_based_dosing(c, t);
+
   // DOSE-SIR-ADJ-1: only a level outside the target can change the dose.
   if (t.status == "below" || t.status == "above") {
     const model::MedicationCourse* course = course_at(c, level.time);
@@ -193,7 +314,9 @@ void assess_trough(Ctx& c) {
       if (t.status == "below" &&
           below(level.value, P.num("DOSE-SIR-ADJ-1", "no_increase_below")).value_or(false))
         c.alert("check_adherence_and_sampling");
-    } else if (auto d = adjusted_dose(c, t, *course)) {
+    } else if (auto d = t.model_based && t.model_based->covers_child
+                            ? model_dose(c, *t.model_based)
+                            : adjusted_dose(c, t, *course)) {
       c.alert("sirolimus_dose_adjustment",
               {fmt_num(d->dose.value, 4) + " mg = " + fmt_num(d->volume->value, 2) + " mL of " +
                d->formulation + " every " + fmt_num(d->interval_h) + " h (" + d->basis + ")"});

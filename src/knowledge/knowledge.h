@@ -17,6 +17,7 @@
 
 #include "core/result.h"
 #include "knowledge/codes.h"
+#include "knowledge/pk_model.h"
 #include "model/analyte.h"
 
 namespace khe::knowledge {
@@ -111,6 +112,9 @@ struct Knowledge {
   std::vector<Interaction> interactions;
   StringMap<Drug> drugs;  // by id; transparent lookup, no allocation per query
   std::map<std::string, Profile> profiles;
+  // Population PK models (pk/*.json); empty when the knowledge has none, and then no
+  // model-based dosing is offered.
+  PkModels pk_models;
 
   const Profile* profile(std::string_view id) const;
   const Source* source(std::string_view id) const;
@@ -126,6 +130,9 @@ using FileSet = std::map<std::string, std::string>;
 // Loads and validates. On failure, every problem found (not just the first) names the file
 // and field, e.g. "rules.json: rules[4].params.severe_below: expected a number".
 Result<Knowledge> load(const FileSet& files, const std::vector<ParamSpec>& required);
+// The PK models among `files` ("pk/*.json"; other entries ignored), validated; model sources
+// are checked against `k.sources`. No model file is not an error: the result is empty.
+Result<PkModels> load_pk_models(const FileSet& files, const Knowledge& k);
 Result<Knowledge> load_default(const std::vector<ParamSpec>& required);
 // Reads every *.json under `dir` (recursively) into a FileSet and loads it.
 Result<Knowledge> load_dir(const std::string& dir, const std::vector<ParamSpec>& required);

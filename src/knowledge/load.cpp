@@ -10,6 +10,7 @@
 
 #include "knowledge/embedded.h"
 #include "knowledge/knowledge.h"
+#include "knowledge/pk_load.h"
 #include "knowledge/problems.h"
 #include "units/ucum.h"
 
@@ -487,6 +488,7 @@ Result<Knowledge> load(const FileSet& files, const std::vector<ParamSpec>& requi
   }
   if (!any_profile) p.add("profiles/", "$", "no profile files");
   if (p.ok()) cross_check(k, p);
+  k.pk_models = load_pk_models(files, k, p);
   if (!p.ok()) return p.error();
   return k;
 }

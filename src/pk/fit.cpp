@@ -169,6 +169,87 @@ std::vector<Milligrams> tablets_for(double mg, std::vector<double> strengths) {
   return out;
 }
 
+// True when the latest observation (at equal latest times: any of them) cannot show a
+// level at or above `threshold`: a value below it, or a BLQ result with LLOQ ≤ it.
+bool latest_below(const std::vector<TdmObservation>& obs, double threshold) {
+  if (!(threshold > 0.0) || obs.empty()) return false;
+  Instant latest = obs.front().time;
+  for (const auto& ob : obs) latest = std::max(latest, ob.time);
+  return std::any_of(obs.begin(), obs.end(), [&](const TdmObservation& ob) {
+    if (ob.time != latest) return false;
+    return ob.blq ? ob.lloq_ng_per_ml <= threshold : ob.value_ng_per_ml < threshold;
+  });
+}
+
+Seconds to_seconds(Hours h) {
+  return Seconds(static_cast<std::int64_t>(std::llround(h.count() * 3600.0)));
+}
+
+// Step 9 of `fit` (see the header): past and projected individual predictions.
+Result<std::vector<CurvePoint>> concentration_curve(const Model& m, const DoseHistory& h,
+                                                    const std::vector<CovariateChange>& covs,
+                                                    const TdmResult& r, Instant as_of,
+                                                    const TdmOptions& o) {
+  const Instant first_dose = h.origin + to_seconds(h.doses.front().time);
+  Instant from = first_dose;
+  if (o.curve_from)
+    from = *o.curve_from;
+  else if (o.curve_window_days > 0.0)
+    from = as_of - to_seconds(Hours(o.curve_window_days * 24.0));
+  from = std::clamp(from, first_dose, std::max(first_dose, as_of));
+
+  // Projected regimen: the recommendation, else the current regimen.
+  std::vector<Dose> doses(h.doses.begin(), h.doses.end());
+  std::vector<Instant> dose_points;
+  Instant end = as_of;
+  std::optional<Regimen> next;
+  Hours horizon{0.0};
+  if (r.recommendation) {
+    next = Regimen{r.recommendation->dose, r.recommendation->interval};
+    horizon = r.recommendation->time_to_steady_state;
+  } else if (r.current) {
+    next = *r.current;
+    horizon = half_life(r.individual) * o.steady_state_half_lives;
+  }
+  const Seconds interval = next ? to_seconds(next->interval) : Seconds(0);
+  if (next && interval.count() > 0 && horizon.count() > 0.0 && std::isfinite(horizon.count())) {
+    Instant first = h.origin + to_seconds(h.doses.back().time) + interval;
+    if (first < as_of) first = as_of;  // the schedule has lapsed: the next dose is now
+    end = first + to_seconds(horizon);
+    for (Instant t = first; t <= end; t += interval) {
+      doses.push_back(Dose{hours_since(h.origin, t), next->dose, std::nullopt});
+      dose_points.push_back(t);
+    }
+    if (dose_points.size() > kMaxCurveGridPoints) dose_points.clear();  // absurd interval
+  }
+
+  // Grid: widen the step so that the span holds at most kMaxCurveGridPoints points.
+  Seconds step = std::max(Seconds(1), to_seconds(o.curve_step));
+  const auto span = (end - from).count();
+  if (span / step.count() >= static_cast<std::int64_t>(kMaxCurveGridPoints))
+    step = Seconds(span / static_cast<std::int64_t>(kMaxCurveGridPoints - 1) + 1);
+  std::vector<Instant> times;
+  for (Instant t = from; t < as_of; t += step) times.push_back(t);
+  times.push_back(as_of);
+  for (const auto& ob : r.observations)
+    if (ob.time >= from) times.push_back(ob.time);  // levels inside the window
+  for (Instant t = as_of + step; t <= end; t += step) times.push_back(t);
+  times.insert(times.end(), dose_points.begin(), dose_points.end());
+  std::sort(times.begin(), times.end());
+  times.erase(std::unique(times.begin(), times.end()), times.end());
+
+  std::vector<Hours> hours;
+  hours.reserve(times.size());
+  for (Instant t : times) hours.push_back(hours_since(h.origin, t));
+  auto c = predict(m, doses, covs, r.eta, hours);
+  if (!c) return c.error();
+  std::vector<CurvePoint> out;
+  out.reserve(times.size());
+  for (std::size_t i = 0; i < times.size(); ++i)
+    out.push_back(CurvePoint{times[i], (*c)[i], times[i] > as_of});
+  return out;
+}
+
 }  // namespace
 
 TdmOptions tdm_options_from_profile(const knowledge::Profile& p) {
@@ -185,6 +266,9 @@ TdmOptions tdm_options_from_profile(const knowledge::Profile& p) {
   o.round_down_below_days = p.num("DOSE-RND-1", "round_down_below");
   o.steady_state_half_lives = p.num("DOSE-SIR-ADJ-1", "steady_state_half_lives");
   o.dose_not_recent_intervals = p.num("DOSE-SIR-ADJ-1", "dose_not_recent_intervals");
+  o.no_increase_below_ng_per_ml = p.num("DOSE-SIR-ADJ-1", "no_increase_below");
+  o.curve_step = Hours(p.num("DOSE-SIR-ADJ-1", "curve_step"));
+  o.curve_window_days = p.num("DOSE-SIR-ADJ-1", "curve_window");
   return o;
 }
 
@@ -245,12 +329,22 @@ Result<TdmResult> fit(const model::Record& record, const Models& models,
       h.doses.empty() ? std::nullopt : std::optional<Hours>(h.doses.front().time);
   std::vector<MapObservation> obs;
   std::vector<Hours> times;
-  std::size_t skipped_before = 0, skipped_gt = 0;
-  for (const auto& lab : record.labs) {
-    if (lab.analyte != model::Analyte::sirolimus_level || lab.time > as_of) continue;
+  std::size_t skipped_before = 0, skipped_gt = 0, skipped_early = 0;
+  std::vector<const model::LabResult*> levels;  // in time order (stable)
+  for (const auto& lab : record.labs)
+    if (lab.analyte == model::Analyte::sirolimus_level && lab.time <= as_of) levels.push_back(&lab);
+  std::stable_sort(
+      levels.begin(), levels.end(),
+      [](const model::LabResult* a, const model::LabResult* b) { return a->time < b->time; });
+  for (const model::LabResult* level : levels) {
+    const model::LabResult& lab = *level;
     const Hours t = hours_since(h.origin, lab.time);
     if (!first_dose || t < *first_dose) {
       ++skipped_before;
+      continue;
+    }
+    if (o.observations_from && lab.time < *o.observations_from) {
+      ++skipped_early;
       continue;
     }
     const auto cmp = lab.value.comparator;
@@ -283,6 +377,11 @@ Result<TdmResult> fit(const model::Record& record, const Models& models,
   if (skipped_gt > 0)
     r.notes.push_back(std::to_string(skipped_gt) +
                       " sirolimus level(s) reported above a limit (\">\") not used");
+  if (skipped_early > 0)
+    r.notes.push_back(
+        std::to_string(skipped_early) + " sirolimus level(s) before " +
+        format_instant(*o.observations_from) + " not used" +
+        (o.observations_from_reason.empty() ? "" : ": " + o.observations_from_reason));
 
   // 4. MAP.
   std::vector<double> omega;
@@ -396,8 +495,13 @@ Result<TdmResult> fit(const model::Record& record, const Models& models,
         lower = 0.0;
         upper = std::numeric_limits<double>::infinity();
       }
+      // DOSE-SIR-ADJ-1: a latest level below the threshold never raises the dose.
+      if (latest_below(r.observations, o.no_increase_below_ng_per_ml)) {
+        rec.increase_withheld = raw > cur.dose.value;
+        upper = std::min(upper, cur.dose.value);
+      }
       double dose = std::clamp(raw, lower, upper);
-      rec.limited_by_step = dose != raw;
+      rec.limited_by_step = dose != raw && !rec.increase_withheld;
       if (o.cap_mg > 0.0 && dose > o.cap_mg) {
         dose = o.cap_mg;
         upper = std::min(upper, o.cap_mg);
@@ -422,6 +526,10 @@ Result<TdmResult> fit(const model::Record& record, const Models& models,
       if (rec.limited_by_cap)
         r.warnings.push_back({"cap_limited", "the recommended dose is limited to the cap of " +
                                                  fmt(o.cap_mg) + " mg"});
+      if (rec.increase_withheld)
+        r.warnings.push_back({"check_adherence_and_sampling",
+                              "the latest level is below " + fmt(o.no_increase_below_ng_per_ml) +
+                                  " ng/mL: check adherence and sampling before raising the dose"});
 
       // 7. Probability in target under the Laplace posterior.
       const std::size_t n = r.eta.size();
@@ -451,6 +559,13 @@ Result<TdmResult> fit(const model::Record& record, const Models& models,
       }
       r.recommendation = rec;
     }
+  }
+
+  // 9. Concentration curve.
+  if (o.curve_step.count() > 0.0 && !h.doses.empty()) {
+    auto curve = concentration_curve(m, h, covs, r, as_of, o);
+    if (!curve) return curve.error();
+    r.curve = std::move(curve).value();
   }
   return r;
 }

@@ -9,6 +9,7 @@
 #include "write/json_stream.h"
 #include "write/labels.h"
 #include "write/number.h"
+#include "write/tdm_json.h"
 
 namespace khe::write {
 namespace {
@@ -68,6 +69,7 @@ class ReportWriter {
   void alerts(const std::vector<engine::Alert>& as);
   void response(const engine::Response& x);
   void trough(const engine::TroughAssessment& t);
+  void model_based(const engine::ModelBasedDosing& m);
   void monitoring(const std::vector<engine::MonitoringItem>& items);
   void adverse_events(const std::vector<engine::AdverseEvent>& events);
   void therapy(const std::vector<engine::TherapyEpisode>& episodes);
@@ -397,7 +399,32 @@ void ReportWriter::trough(const engine::TroughAssessment& t) {
   strings(t.not_interpretable_because);
   j_.key("adjustment");
   t.adjustment ? dose(*t.adjustment) : j_.null();
+  j_.key("model_based");
+  t.model_based ? model_based(*t.model_based) : j_.null();
   why(t.why);
+  j_.end_object();
+}
+
+// The estimate object is the document of `khe tdm` without its provenance (tdm_json.h).
+void ReportWriter::model_based(const engine::ModelBasedDosing& m) {
+  j_.begin_object();
+  j_.key("covers_child");
+  j_.value(m.covers_child);
+  j_.key("used_for_dose");
+  j_.value(m.used_for_dose);
+  j_.key("not_covered_because");
+  strings(m.not_covered_because);
+  j_.key("interacting_drugs");
+  strings(m.interacting_drugs);
+  j_.key("estimate");
+  if (m.fit) {
+    j_.begin_object();
+    write_tdm_members(j_, *m.fit, m.target_source);
+    j_.end_object();
+  } else {
+    j_.null();
+  }
+  why(m.why);
   j_.end_object();
 }
 

@@ -1,6 +1,7 @@
 #include "write/summary.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <string>
 #include <utility>
@@ -266,6 +267,32 @@ SummarySection therapy_section(const engine::Report& r) {
   return s;
 }
 
+// The model-based estimate (DOSE-SIR-ADJ-1): what the model says about this child, and
+// why it did not set the dose when it did not.
+void model_based_lines(const engine::ModelBasedDosing& m, SummarySection& s) {
+  const std::string rule = m.why.rule_id;
+  if (m.fit) {
+    const auto& f = *m.fit;
+    const double half_life = std::log(2.0) * f.individual.v_L / f.individual.cl_L_per_h;
+    std::string line = "Model " + f.model_id + " (Bayesian estimate from " +
+                       std::to_string(f.observations.size()) + " level(s)): clearance " +
+                       format_number(f.individual.cl_L_per_h, 3) + " L/h (typical " +
+                       format_number(f.typical.cl_L_per_h, 3) + "), half-life " +
+                       format_number(half_life, 1) + " h";
+    if (f.current && f.predicted_trough_ss)
+      line += "; " + format_number(f.current->dose.value, 4) + " mg every " +
+              format_number(f.current->interval.count(), 1) +
+              " h predicts a steady-state trough of " +
+              format_number(f.predicted_trough_ss->value, 1) + " ng/mL";
+    s.lines.push_back({line, {rule}, Tone::plain, 1});
+  }
+  if (!m.covers_child)
+    s.lines.push_back({"The model does not set the dose: " + join(m.not_covered_because, "; "),
+                       {rule},
+                       Tone::plain,
+                       1});
+}
+
 SummarySection trough_section(const engine::Report& r) {
   SummarySection s{"Sirolimus trough", {}};
   const auto& t = *r.sirolimus_trough;
@@ -288,6 +315,10 @@ SummarySection trough_section(const engine::Report& r) {
                        Tone::plain,
                        1});
   }
+  if (t.adjustment)
+    for (const auto& n : t.adjustment->notes)
+      s.lines.push_back({n, {t.adjustment->why.rule_id}, Tone::plain, 2});
+  if (t.model_based) model_based_lines(*t.model_based, s);
   return s;
 }
 

@@ -143,6 +143,7 @@ function expectations(report, problems) {
     events: (tl.events || []).map((e) => e.code),
     drugs: [...new Set((report.therapy || []).map((ep) => ep.drug))],
     bars: (report.therapy || []).reduce((n, ep) => n + Math.max((ep.doses || []).length, 1), 0),
+    curve: (((report.sirolimus_trough || {}).model_based || {}).estimate || {}).curve || [],
   };
 }
 
@@ -196,6 +197,27 @@ function checkChart(exp, seen, problems) {
     const hit = all.some((d) => d.khe && d.khe.kind === 'threshold' && d.khe.analyte === t.analyte &&
                                 d.khe.value === t.value && d.ys.every((y) => y === t.value));
     if (!hit) problems.push(`threshold ${t.analyte} ${t.value} not drawn`);
+  }
+  // The sirolimus model's curve: every past point drawn as reported, and the projection
+  // (which repeats the last past point to join the two lines).
+  const past = exp.curve.filter((p) => !p.projected);
+  const ahead = exp.curve.filter((p) => p.projected);
+  const drawnPast = all.filter((d) => d.khe && d.khe.kind === 'model-curve');
+  const drawnAhead = all.filter((d) => d.khe && d.khe.kind === 'model-projection');
+  const pastCount = drawnPast.reduce((n, d) => n + d.count, 0);
+  const aheadCount = drawnAhead.reduce((n, d) => n + d.count, 0);
+  if (pastCount !== past.length) {
+    problems.push(`model curve: ${pastCount} points drawn, report has ${past.length}`);
+  }
+  if (aheadCount !== (ahead.length ? ahead.length + (past.length ? 1 : 0) : 0)) {
+    problems.push(`model projection: ${aheadCount} points drawn, report has ${ahead.length}`);
+  }
+  if (drawnPast.length && drawnPast[0].panel !== 'sirolimus_level') {
+    problems.push(`model curve drawn on panel ${drawnPast[0].panel}`);
+  }
+  if (past.length && drawnPast.length &&
+      Math.abs(drawnPast[0].ys[0] - past[0].ng_per_mL) > 1e-9) {
+    problems.push('model curve: first value differs from the report');
   }
   if (exp.hasSirolimusPanel) {
     const hi = all.filter((d) => d.khe && d.khe.kind === 'band-high').length;

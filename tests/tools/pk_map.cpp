@@ -120,8 +120,7 @@ std::vector<Patient> patients() {
 int main() {
   auto k = knowledge::load_default({});
   if (!k) return fail(k.error().to_string());
-  auto models = load_default_models(*k);
-  if (!models) return fail(models.error().to_string());
+  const Models* models = &k->pk_models;
   const double tau = 12.0;
   std::printf("patient,model,cyp,kind,time_h,x,y\n");
   int id = 0;

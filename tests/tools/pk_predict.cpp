@@ -96,9 +96,7 @@ int main(int argc, char** argv) {
   } else {
     auto k = knowledge::load_default({});
     if (!k) return fail(k.error().to_string());
-    auto models = load_default_models(*k);
-    if (!models) return fail(models.error().to_string());
-    const Model* m = models->find(model_id);
+    const Model* m = k->pk_models.find(model_id);
     if (!m) return fail("unknown model " + model_id);
     out = predict(*m, doses, covs, eta, times);
   }

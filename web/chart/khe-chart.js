@@ -14,7 +14,9 @@
  *
  * Every Chart object is kept in `KheChart.instances` (tests inspect their datasets).
  * Each dataset carries `khe` metadata: {kind, analyte, ...} where kind is one of
- * series, series-confounded, threshold, band-low, band-high, event, therapy.
+ * series, series-confounded, threshold, band-low, band-high, event, therapy, model-curve,
+ * model-projection (the sirolimus model's predicted concentrations, from
+ * `sirolimus_trough.model_based.estimate.curve`).
  *
  * The writer makes no clinical decision: thresholds, bands and confounding all come from
  * the report. Times are shown as UTC dates so that every viewer sees the same chart.
@@ -32,6 +34,7 @@
     hemoglobin: '#CC79A7',
     ddimer: '#E69F00',
     sirolimus_level: '#009E73',
+    model: '#4d4d4d',
     other: '#56B4E9',
     confounded: '#9e9e9e',
     severe: '#b00020',
@@ -58,7 +61,7 @@
      analytes: ['ddimer_feu', 'd_dimer_feu', 'ddimer_ddu', 'd_dimer_ddu'], height: 120,
      empty: 'No D-dimer recorded', events: [], splitByUnit: true},
     {id: 'sirolimus_level', title: 'Sirolimus trough', analytes: ['sirolimus_level'],
-     height: 140, empty: 'No sirolimus level recorded', events: [], bands: true}
+     height: 140, empty: 'No sirolimus level recorded', events: [], bands: true, model: true}
   ];
 
   var EVENT_LABELS = {
@@ -147,6 +150,9 @@
       take(ms(ep.end));
     });
     if (lo === Infinity) return null;
+    // The model's projection may run past as-of: the chart shows it (not its past, which
+    // lies inside the series' span anyway).
+    arr(modelCurve(report)).forEach(function (p) { if (p.projected) take(ms(p.time)); });
     take(asOf);
     var margin = Math.max((hi - lo) * 0.03, DAY_MS / 2);
     return {min: lo - margin, max: hi + margin};
@@ -287,6 +293,51 @@
   };
 
   // ---- datasets ---------------------------------------------------------------------
+
+  // The model-based estimate's predicted concentrations (sirolimus_trough.model_based), or
+  // null when the report has none.
+  function modelBased(report) {
+    var t = report.sirolimus_trough;
+    return t && t.model_based && t.model_based.estimate ? t.model_based : null;
+  }
+
+  function modelCurve(report) {
+    var mb = modelBased(report);
+    return mb ? arr(mb.estimate.curve) : [];
+  }
+
+  // Two lines: the individual prediction up to as-of (solid), and the projection under the
+  // recommended (else current) dose after it (dashed). No points: a curve, not data.
+  function modelCurveDatasets(report) {
+    var mb = modelBased(report);
+    if (!mb) return [];
+    var past = [], projected = [];
+    arr(mb.estimate.curve).forEach(function (p) {
+      var t = ms(p.time);
+      if (t === null || typeof p.ng_per_mL !== 'number') return;
+      (p.projected ? projected : past).push({x: t, y: p.ng_per_mL});
+    });
+    if (past.length && projected.length) projected.unshift(past[past.length - 1]);
+    var model = mb.estimate.model || 'model';
+    var note = mb.used_for_dose ? '' : ' (not used for the dose)';
+    var out = [];
+    if (past.length) {
+      out.push({type: 'line', label: 'Predicted, ' + model + note, data: past,
+                borderColor: COLORS.model, backgroundColor: COLORS.model, borderWidth: 1,
+                pointRadius: 0, tension: 0, order: 2,
+                khe: {kind: 'model-curve', model: model, usedForDose: !!mb.used_for_dose}});
+    }
+    if (projected.length) {
+      var rec = mb.estimate.recommendation;
+      var label = rec ? 'Projected at ' + fmt(rec.dose_mg) + ' mg every ' + fmt(rec.interval_h) +
+                        ' h' : 'Projected at the current dose';
+      out.push({type: 'line', label: label + note, data: projected,
+                borderColor: COLORS.model, backgroundColor: COLORS.model, borderWidth: 1,
+                borderDash: [4, 3], pointRadius: 0, tension: 0, order: 2,
+                khe: {kind: 'model-projection', model: model, usedForDose: !!mb.used_for_dose}});
+    }
+    return out;
+  }
 
   function seriesDatasets(series, color) {
     var label = (series.label || humanize(series.analyte));
@@ -497,6 +548,7 @@
       }
     });
     if (panel.bands) datasets = datasets.concat(bandDatasets(arr(tl.target_bands), ctx.range));
+    if (panel.model) datasets = datasets.concat(modelCurveDatasets(ctx.report));
     if (panel.events.length) {
       datasets = datasets.concat(eventDatasets(arr(tl.events), panel.events, 0));
     }

@@ -278,6 +278,23 @@ TEST(cliKnowledge, CopiedKnowledgeFolderGivesTheSameReport) {
   EXPECT_EQ(embedded.out, from_dir.out);
 }
 
+TEST(cliKnowledge, ListsThePkModels) {
+  const RunResult text = run_binary({"knowledge"});
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find("PK model fan2024 (default)"), std::string::npos);
+  EXPECT_NE(text.out.find("PK model chen2020"), std::string::npos);
+  EXPECT_NE(text.out.find("CL = 4.06 L/h x (weight / 16 kg)^1.23; IIV omega 0.2594"),
+            std::string::npos);
+  const RunResult json = run_binary({"knowledge", "--format", "json"});
+  ASSERT_EQ(json.status, 0) << json.err;
+  const auto j = nlohmann::json::parse(json.out);
+  ASSERT_TRUE(j["pk_models"].is_array());
+  ASSERT_EQ(j["pk_models"].size(), 2u);
+  EXPECT_EQ(j["pk_models"][1]["id"], "fan2024");
+  EXPECT_EQ(j["pk_models"][1]["default"], true);
+  EXPECT_EQ(j["pk_models"][1]["validity"]["weight"]["low"], 3.3);
+}
+
 TEST(cliVersion, PrintsEngineAndKnowledgeVersions) {
   const RunResult r = run_binary({"--version"});
   ASSERT_EQ(r.status, 0) << r.err;

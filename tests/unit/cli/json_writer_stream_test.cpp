@@ -231,8 +231,71 @@ class Random {
     t.interpretable = coin();
     t.not_interpretable_because = texts();
     if (coin()) t.adjustment = dose();
+    if (coin()) t.model_based = model_based(false);
     t.why = why();
     return t;
+  }
+
+  // A model-based estimate; `full` fills every optional part (tdm_json.h's members).
+  engine::ModelBasedDosing model_based(bool full) {
+    engine::ModelBasedDosing m;
+    m.covers_child = coin();
+    m.used_for_dose = coin();
+    m.not_covered_because = texts();
+    m.interacting_drugs = texts();
+    m.target_source = text();
+    m.why = why();
+    if (!full && coin()) return m;
+    pk::TdmResult f;
+    f.model_id = text();
+    f.eta_names = {"CL", "V"};
+    f.eta = {number(), number()};
+    f.eta_sd = {number(), std::numeric_limits<double>::quiet_NaN()};
+    f.a_priori = coin();
+    f.weight = Kilograms(number());
+    if (full || coin()) f.age_years = number();
+    f.individual = {};
+    f.individual.cl_L_per_h = number();
+    f.individual.v_L = number();
+    f.individual.ka_per_h = number();
+    f.typical = f.individual;
+    if (full || coin()) f.current = pk::Regimen{Milligrams(number()), pk::Hours(number())};
+    if (full || coin()) f.predicted_trough_ss = pk::NgPerMl(number());
+    f.target_low_ng_per_ml = number();
+    f.target_high_ng_per_ml = number();
+    if (full || coin()) {
+      pk::TdmRecommendation rec;
+      rec.dose = Milligrams(number());
+      rec.interval = pk::Hours(number());
+      rec.volume = Millilitres(number());
+      rec.concentration = MgPerMl(number());
+      rec.tablets = {Milligrams(number())};
+      rec.unrounded_dose = Milligrams(number());
+      rec.limited_by_step = coin();
+      rec.limited_by_cap = coin();
+      rec.increase_withheld = coin();
+      rec.predicted_trough_ss = pk::NgPerMl(number());
+      if (full || coin()) rec.probability_in_target = number();
+      rec.time_to_steady_state = pk::Hours(number());
+      f.recommendation = rec;
+    }
+    for (int i = (full ? 2 : pick(3)); i > 0; --i) {
+      pk::TdmObservation o;
+      o.time = instant();
+      o.blq = i == 1;
+      o.value_ng_per_ml = number();
+      o.lloq_ng_per_ml = number();
+      o.predicted_ng_per_ml = number();
+      o.population_ng_per_ml = number();
+      f.observations.push_back(o);
+    }
+    f.doses_used = static_cast<std::size_t>(pick(1000));
+    for (int i = (full ? 2 : pick(3)); i > 0; --i)
+      f.curve.push_back({instant(), pk::NgPerMl(number()), coin()});
+    for (int i = (full ? 1 : pick(3)); i > 0; --i) f.warnings.push_back({text(), text()});
+    f.notes = texts();
+    m.fit = f;
+    return m;
   }
 
   engine::UsedValue used_value() {
@@ -308,6 +371,7 @@ class Random {
     if (full || coin(60)) {
       r.sirolimus_trough = trough();
       if (full) r.sirolimus_trough->adjustment = dose();
+      if (full) r.sirolimus_trough->model_based = model_based(true);
     }
     for (int i = min + pick(3); i > 0; --i) r.findings.push_back({why(), text()});
     for (int i = min + pick(5); i > 0; --i) r.values_used.push_back(used_value());
@@ -385,11 +449,46 @@ TEST(cliJsonWriter, KeysFollowTheContractOrder) {
       {"response.lesion", join({"baseline_cm", "baseline_time", "latest_cm", "latest_time",
                                 "change_percent", "category"},
                                why)},
-      {"sirolimus_trough",
-       join({"value_ng_per_mL", "comparator", "time", "resource", "path", "phase", "target_low",
-             "target_high", "status", "interpretable", "not_interpretable_because", "adjustment"},
-            why)},
+      {"sirolimus_trough", join({"value_ng_per_mL", "comparator", "time", "resource", "path",
+                                 "phase", "target_low", "target_high", "status", "interpretable",
+                                 "not_interpretable_because", "adjustment", "model_based"},
+                                why)},
       {"sirolimus_trough.adjustment", dose},
+      {"sirolimus_trough.model_based", join({"covers_child", "used_for_dose", "not_covered_because",
+                                             "interacting_drugs", "estimate"},
+                                            why)},
+      {"sirolimus_trough.model_based.estimate",
+       {"model", "eta", "eta_sd", "a_priori", "covariates_at_as_of", "individual", "typical",
+        "current_regimen", "predicted_trough_ss_ng_per_mL", "target", "recommendation",
+        "observations_used", "observations", "doses_used", "curve", "warnings", "notes"}},
+      {"sirolimus_trough.model_based.estimate.eta", {"CL", "V"}},
+      {"sirolimus_trough.model_based.estimate.eta_sd", {"CL", "V"}},
+      {"sirolimus_trough.model_based.estimate.covariates_at_as_of", {"weight", "age"}},
+      {"sirolimus_trough.model_based.estimate.covariates_at_as_of.weight", {"value", "unit"}},
+      {"sirolimus_trough.model_based.estimate.covariates_at_as_of.age", {"value", "unit"}},
+      {"sirolimus_trough.model_based.estimate.individual",
+       {"clearance", "volume", "ka", "half_life"}},
+      {"sirolimus_trough.model_based.estimate.individual.clearance", {"value", "unit"}},
+      {"sirolimus_trough.model_based.estimate.individual.volume", {"value", "unit"}},
+      {"sirolimus_trough.model_based.estimate.individual.ka", {"value", "unit"}},
+      {"sirolimus_trough.model_based.estimate.individual.half_life", {"value", "unit"}},
+      {"sirolimus_trough.model_based.estimate.typical", {"clearance", "volume", "ka", "half_life"}},
+      {"sirolimus_trough.model_based.estimate.typical.clearance", {"value", "unit"}},
+      {"sirolimus_trough.model_based.estimate.typical.volume", {"value", "unit"}},
+      {"sirolimus_trough.model_based.estimate.typical.ka", {"value", "unit"}},
+      {"sirolimus_trough.model_based.estimate.typical.half_life", {"value", "unit"}},
+      {"sirolimus_trough.model_based.estimate.current_regimen", {"dose_mg", "interval_h"}},
+      {"sirolimus_trough.model_based.estimate.target",
+       {"low_ng_per_mL", "high_ng_per_mL", "source"}},
+      {"sirolimus_trough.model_based.estimate.recommendation",
+       {"dose_mg", "interval_h", "volume_mL", "concentration_mg_per_mL", "tablets_mg",
+        "predicted_trough_ss_ng_per_mL", "probability_in_target", "time_to_steady_state_h",
+        "unrounded_dose_mg", "limited_by_step", "limited_by_cap", "increase_withheld"}},
+      {"sirolimus_trough.model_based.estimate.observations[]",
+       {"time", "value_ng_per_mL", "individual_prediction_ng_per_mL",
+        "population_prediction_ng_per_mL"}},
+      {"sirolimus_trough.model_based.estimate.curve[]", {"time", "ng_per_mL", "projected"}},
+      {"sirolimus_trough.model_based.estimate.warnings[]", {"code", "message"}},
       {"monitoring[]", join({"test", "last", "due", "status", "interval_h"}, why)},
       {"adverse_events[]", join({"term", "grade", "value", "comparator", "unit", "time", "resource",
                                  "path", "attribution", "notes"},

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -114,6 +115,42 @@ TEST(cliTdm, ExitCodes) {
   const auto r = run_binary({"tdm", "-", "--as-of", "2026-01-01T00:00:00Z"}, patient_only);
   EXPECT_EQ(r.status, 3);
   EXPECT_NE(r.err.find("weight"), std::string::npos);
+}
+
+// Issue 5: "the same result is used by khe evaluate". The report's model-based estimate is
+// the tdm document without its provenance, byte for byte after parsing.
+TEST(cliTdm, EvaluateReportCarriesTheSameEstimate) {
+  auto tdm = run_json();
+  tdm.erase("provenance");
+  const auto r = run_binary({"evaluate", course().path, "--as-of", course().as_of});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto report = nlohmann::json::parse(r.out);
+  const auto& mb = report["sirolimus_trough"]["model_based"];
+  ASSERT_TRUE(mb.is_object());
+  EXPECT_EQ(mb["estimate"], tdm);
+  EXPECT_EQ(mb["rule_id"], "DOSE-SIR-ADJ-1");
+  EXPECT_TRUE(mb["covers_child"].is_boolean());
+}
+
+// A centre's own knowledge folder reaches the PK models: a changed typical clearance
+// changes the estimate, and a folder without pk/ has no model to run.
+TEST(cliTdm, KnowledgeFolderCarriesThePkModels) {
+  const std::string dir = make_temp_dir("tdm_knowledge");
+  std::filesystem::copy(std::string(KHE_SOURCE_DIR) + "/knowledge", dir,
+                        std::filesystem::copy_options::recursive);
+  auto model = nlohmann::ordered_json::parse(read_file(dir + "/pk/fan2024.json"));
+  model["parameters"]["CL"]["typical"]["value"] = 8.12;  // twice the published value
+  write_file(dir + "/pk/fan2024.json", model.dump(2));
+  const auto base = run_json();
+  const auto own = run_json({"--knowledge", dir});
+  EXPECT_NEAR(own["typical"]["clearance"]["value"].get<double>(),
+              2 * base["typical"]["clearance"]["value"].get<double>(), 1e-3);
+
+  std::filesystem::remove_all(dir + "/pk");
+  const auto none =
+      run_binary({"tdm", course().path, "--as-of", course().as_of, "--knowledge", dir});
+  EXPECT_EQ(none.status, 2);
+  EXPECT_NE(none.err.find("no PK model"), std::string::npos);
 }
 
 }  // namespace

@@ -10,6 +10,15 @@ using model::Analyte;
 
 // A 10-month-old without KMP on sirolimus 0.3 mg every 12 h for 30 days, whose last dose
 // was given 12 h before the level (a true trough) drawn 2 h before as-of.
+// The linear rule alone (DOSE-SIR-ADJ-1 without the model-based estimate), as a centre
+// that switches the model off would run it: the tests of the rule's arithmetic use it.
+const knowledge::Knowledge& linear_knowledge() {
+  static const knowledge::Knowledge k = knowledge_with_profile(
+      R"({"id": "test-centre", "description": "linear trough rule only",
+          "overrides": {"DOSE-SIR-ADJ-1": {"model_based": false}}})");
+  return k;
+}
+
 Builder on_sirolimus(double level, double days_on_dose = 30, double hours_after_dose = 12) {
   Builder b;
   b.age_days(300).dx("khe").platelets(200).body(8, 70);
@@ -44,7 +53,8 @@ TEST(TARGET_1, RangeFollowsThePhase) {
 }
 
 TEST(DOSE_SIR_ADJ_1, LowTroughRaisesTheDoseByAtMostHalf) {
-  auto r = on_sirolimus(3.5).eval();  // 0.3 x 10 / 3.5 = 0.86 -> limited to 0.45
+  auto r = on_sirolimus(3.5).eval(linear_knowledge(),
+                                  "test-centre");  // 0.3 x 10 / 3.5 = 0.86 -> limited to 0.45
   ASSERT_TRUE(r.sirolimus_trough->interpretable);
   ASSERT_TRUE(r.sirolimus_trough->adjustment);
   const auto& d = *r.sirolimus_trough->adjustment;
@@ -58,7 +68,8 @@ TEST(DOSE_SIR_ADJ_1, LowTroughRaisesTheDoseByAtMostHalf) {
 }
 
 TEST(DOSE_SIR_ADJ_1, HighTroughScalesDownToTheMiddle) {
-  auto r = on_sirolimus(16).eval();  // 0.3 x 10 / 16 = 0.1875 (within -50%)
+  auto r = on_sirolimus(16).eval(linear_knowledge(),
+                                 "test-centre");  // 0.3 x 10 / 16 = 0.1875 (within -50%)
   ASSERT_TRUE(r.sirolimus_trough->adjustment);
   EXPECT_NEAR(r.sirolimus_trough->adjustment->calculated.value, 0.1875, 1e-12);
   EXPECT_NEAR(r.sirolimus_trough->adjustment->dose.value, 0.19, 1e-12);
@@ -278,7 +289,8 @@ TEST(TARGET_1, LongTermRangeOnlyAfterMoreThan365Days) {
 TEST(TARGET_1, MaintenanceRangeWhenTheCentreChoosesIt) {
   const auto k = knowledge_with_profile(
       R"({"id": "test-centre", "description": "maintenance arm of NCT04448873",
-          "overrides": {"TARGET-1": {"long_term_range": "maintenance"}}})");
+          "overrides": {"TARGET-1": {"long_term_range": "maintenance"},
+                        "DOSE-SIR-ADJ-1": {"model_based": false}}})");
   auto b = exact(9);
   b.med("sirolimus", 400, 0.3, 12).ended(31);
   auto r = b.eval(k, "test-centre");
@@ -343,21 +355,23 @@ TEST(DOSE_SIR_ADJ_1, LevelAtTheAssayLimitIsNotInterpretable) {
 }
 
 TEST(DOSE_SIR_ADJ_1, ThreeIsTheLowestTroughThatRaisesTheDose) {
-  auto three = exact(3).eval();  // 0.3 x 10 / 3 = 1.0 -> limited to +50%
+  auto three =
+      exact(3).eval(linear_knowledge(), "test-centre");  // 0.3 x 10 / 3 = 1.0 -> limited to +50%
   ASSERT_TRUE(three.sirolimus_trough->adjustment);
   EXPECT_NEAR(three.sirolimus_trough->adjustment->dose.value, 0.45, 1e-12);
   EXPECT_FALSE(has_alert(three, "check_adherence_and_sampling"));
-  auto under = exact(2.99).eval();
+  auto under = exact(2.99).eval(linear_knowledge(), "test-centre");
   EXPECT_FALSE(under.sirolimus_trough->adjustment);
   EXPECT_TRUE(has_alert(under, "check_adherence_and_sampling"));
   // A trough not interpretable for another reason but >= 3 does not ask for the check.
-  EXPECT_FALSE(has_alert(exact(3.5, 5).eval(), "check_adherence_and_sampling"));
+  EXPECT_FALSE(has_alert(exact(3.5, 5).eval(linear_knowledge(), "test-centre"),
+                         "check_adherence_and_sampling"));
 }
 
 TEST(DOSE_SIR_ADJ_1, ScalesToTheMiddleOfTheKmpRange) {
   auto b = exact(7.9);
   b.platelets(60, 1);  // KMP present: 8-15, middle 11.5
-  auto r = b.eval();
+  auto r = b.eval(linear_knowledge(), "test-centre");
   ASSERT_EQ(r.sirolimus_trough->phase, "kmp");
   ASSERT_TRUE(r.sirolimus_trough->adjustment);
   const auto& d = *r.sirolimus_trough->adjustment;
@@ -372,7 +386,8 @@ TEST(DOSE_SIR_ADJ_1, ScalesToTheMiddleOfTheKmpRange) {
 }
 
 TEST(DOSE_SIR_ADJ_1, DecreaseLimitedToHalfPerStep) {
-  auto r = exact(40).eval();  // 0.3 x 10 / 40 = 0.075 -> limited to 0.15
+  auto r = exact(40).eval(linear_knowledge(),
+                          "test-centre");  // 0.3 x 10 / 40 = 0.075 -> limited to 0.15
   ASSERT_TRUE(r.sirolimus_trough->adjustment);
   EXPECT_NEAR(r.sirolimus_trough->adjustment->calculated.value, 0.15, 1e-12);
   EXPECT_NE(r.sirolimus_trough->adjustment->basis.find("limited to 50% per step"),
@@ -381,7 +396,8 @@ TEST(DOSE_SIR_ADJ_1, DecreaseLimitedToHalfPerStep) {
 }
 
 TEST(DOSE_SIR_ADJ_1, SmallNewDoseUsesThePharmacyDilution) {
-  auto r = exact(16, 30, 12, 0.12).eval();  // 0.12 x 10 / 16 = 0.075 mg, under 0.1 mg
+  auto r = exact(16, 30, 12, 0.12)
+               .eval(linear_knowledge(), "test-centre");  // 0.12 x 10 / 16 = 0.075 mg, under 0.1 mg
   ASSERT_TRUE(r.sirolimus_trough->adjustment);
   const auto& d = *r.sirolimus_trough->adjustment;
   EXPECT_NEAR(d.dose.value, 0.075, 1e-9);
@@ -396,7 +412,9 @@ TEST(DOSE_SIR_ADJ_1, SmallNewDoseUsesThePharmacyDilution) {
 }
 
 TEST(DOSE_SIR_ADJ_1, NewDoseNeverAboveTheCeiling) {
-  auto r = exact(4, 30, 12, 1.8).eval();  // 1.8 x 10 / 4 = 4.5 -> +50% = 2.7 -> 2 mg
+  auto r =
+      exact(4, 30, 12, 1.8)
+          .eval(linear_knowledge(), "test-centre");  // 1.8 x 10 / 4 = 4.5 -> +50% = 2.7 -> 2 mg
   ASSERT_TRUE(r.sirolimus_trough->adjustment);
   const auto& d = *r.sirolimus_trough->adjustment;
   EXPECT_TRUE(d.capped);
@@ -406,7 +424,7 @@ TEST(DOSE_SIR_ADJ_1, NewDoseNeverAboveTheCeiling) {
 
 TEST(DOSE_SIR_ADJ_1, UnderSixMonthsTheNewDoseRoundsDown) {
   // 0.3 x 10 / 16 = 0.1875: 0.19 at 10 months (HighTroughScalesDownToTheMiddle), 0.18 here.
-  auto r = exact(16, 30, 12, 0.3, 120).eval();
+  auto r = exact(16, 30, 12, 0.3, 120).eval(linear_knowledge(), "test-centre");
   ASSERT_TRUE(r.sirolimus_trough->adjustment);
   EXPECT_NEAR(r.sirolimus_trough->adjustment->dose.value, 0.18, 1e-12);
 }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/evaluate.h"
@@ -154,10 +155,12 @@ TEST(PkFit, StepLimitedToFractionOfCurrentDose) {
     EXPECT_GE(res->recommendation->dose.value, 0.3 * (1 - f) - 1e-12);
     EXPECT_NEAR(res->recommendation->dose.value, 0.3 * (1 - f), o.volume_step_ml);
   }
-  {  // far below target: at most +f
+  {  // far below target: at most +f (levels under 3 ng/mL: the no-increase rule is off)
     model::Record r = child(10, 300, 0.3);
     add_simulated(r, 10, 0.0, trough_hours(4, 48, 120), 400, 0.2);
-    auto res = fit(r, models(), "fan2024", at_h(400), o);
+    TdmOptions may_increase = o;
+    may_increase.no_increase_below_ng_per_ml = 0.0;
+    auto res = fit(r, models(), "fan2024", at_h(400), may_increase);
     ASSERT_TRUE(res.ok());
     EXPECT_TRUE(res->recommendation->limited_by_step);
     EXPECT_LE(res->recommendation->dose.value, 0.3 * (1 + f) + 1e-12);
@@ -198,6 +201,12 @@ TEST(PkFit, OptionsComeFromTheKnowledgeProfile) {
   EXPECT_EQ(o.max_step_fraction, p.num("DOSE-SIR-ADJ-1", "max_step_fraction"));
   EXPECT_EQ(o.steady_state_half_lives, p.num("DOSE-SIR-ADJ-1", "steady_state_half_lives"));
   EXPECT_EQ(o.dose_not_recent_intervals, p.num("DOSE-SIR-ADJ-1", "dose_not_recent_intervals"));
+  EXPECT_EQ(o.no_increase_below_ng_per_ml, p.num("DOSE-SIR-ADJ-1", "no_increase_below"));
+  EXPECT_GT(o.no_increase_below_ng_per_ml, 0.0);
+  EXPECT_EQ(o.curve_step.count(), p.num("DOSE-SIR-ADJ-1", "curve_step"));
+  EXPECT_GT(o.curve_step.count(), 0.0);
+  EXPECT_EQ(o.curve_window_days, p.num("DOSE-SIR-ADJ-1", "curve_window"));
+  EXPECT_FALSE(o.curve_from.has_value());
 }
 
 TEST(PkFit, ProbabilityIsDeterministicAndNarrowsWithData) {
@@ -272,6 +281,216 @@ TEST(PkFit, TabletOptionWhenWholeTabletsFit) {
   ASSERT_TRUE(odd.ok());
   EXPECT_NEAR(odd->recommendation->dose.value, 1.23, 1e-9);
   EXPECT_TRUE(odd->recommendation->tablets.empty());
+}
+
+bool has_warning(const TdmResult& r, const std::string& code) {
+  return std::any_of(r.warnings.begin(), r.warnings.end(),
+                     [&](const TdmWarning& w) { return w.code == code; });
+}
+
+// DOSE-SIR-ADJ-1: a latest trough under 3 ng/mL never raises the dose by itself.
+TEST(PkFit, LowLatestLevelNeverRaisesTheDose) {
+  const TdmOptions o = options();  // 8-15 ng/mL, far above a level of 2
+  ASSERT_EQ(o.no_increase_below_ng_per_ml, 3.0);
+  model::Record r = child(10, 300, 0.3);
+  add_level(r, 396, 2.0);  // trough before the 34th dose
+  auto res = fit(r, models(), "fan2024", at_h(400), o);
+  ASSERT_TRUE(res.ok()) << res.error().to_string();
+  ASSERT_TRUE(res->recommendation.has_value());
+  const auto& rec = *res->recommendation;
+  EXPECT_GT(rec.unrounded_dose.value, 0.3 * 1.5);  // the model alone would raise it
+  EXPECT_LE(rec.dose.value, 0.3 + 1e-12);
+  EXPECT_NEAR(rec.dose.value, 0.3, 1e-9);  // kept, not lowered
+  EXPECT_TRUE(rec.increase_withheld);
+  EXPECT_FALSE(rec.limited_by_step);  // the no-increase rule decided, not the step limit
+  EXPECT_FALSE(has_warning(*res, "step_limited"));
+  ASSERT_TRUE(has_warning(*res, "check_adherence_and_sampling"));
+  for (const auto& w : res->warnings) {
+    if (w.code == "check_adherence_and_sampling") {
+      EXPECT_NE(w.message.find("below 3 ng/mL"), std::string::npos) << w.message;
+    }
+  }
+
+  // Threshold 0 (off): the same level raises the dose (by the step limit).
+  TdmOptions off = o;
+  off.no_increase_below_ng_per_ml = 0.0;
+  auto raised = fit(r, models(), "fan2024", at_h(400), off);
+  ASSERT_TRUE(raised.ok());
+  EXPECT_GT(raised->recommendation->dose.value, 0.3 + 0.1);
+  EXPECT_FALSE(raised->recommendation->increase_withheld);
+  EXPECT_FALSE(has_warning(*raised, "check_adherence_and_sampling"));
+}
+
+TEST(PkFit, OnlyTheLatestLevelCountsForTheNoIncreaseRule) {
+  model::Record r = child(10, 300, 0.3);
+  add_level(r, 396, 4.0);  // latest, above 3 (listed first: order in the record is not time)
+  add_level(r, 300, 2.0);
+  auto res = fit(r, models(), "fan2024", at_h(400), options());
+  ASSERT_TRUE(res.ok());
+  EXPECT_GT(res->recommendation->dose.value, 0.3 + 0.1);
+  EXPECT_FALSE(res->recommendation->increase_withheld);
+  EXPECT_FALSE(has_warning(*res, "check_adherence_and_sampling"));
+  ASSERT_EQ(res->observations.size(), 2u);
+  EXPECT_LT(res->observations[0].time, res->observations[1].time);  // sorted by time
+}
+
+TEST(PkFit, BelowLimitLatestLevelWithholdsAnIncreaseOnlyIfItCannotReachTheThreshold) {
+  {  // "< 3": cannot show 3 or more.
+    model::Record r = child(10, 300, 0.3);
+    add_level(r, 396, 3.0, model::Comparator::lt);
+    auto res = fit(r, models(), "fan2024", at_h(400), options());
+    ASSERT_TRUE(res.ok());
+    EXPECT_TRUE(res->recommendation->increase_withheld);
+    EXPECT_LE(res->recommendation->dose.value, 0.3 + 1e-12);
+    EXPECT_TRUE(has_warning(*res, "check_adherence_and_sampling"));
+  }
+  {  // "< 5": might be 3 or more, so the rule does not apply.
+    model::Record r = child(10, 300, 0.3);
+    add_level(r, 396, 5.0, model::Comparator::lt);
+    auto res = fit(r, models(), "fan2024", at_h(400), options());
+    ASSERT_TRUE(res.ok());
+    EXPECT_FALSE(res->recommendation->increase_withheld);
+    EXPECT_GT(res->recommendation->dose.value, 0.3);
+  }
+}
+
+TEST(PkFit, LowLevelWithAWantedDecreaseIsNotFlagged) {
+  model::Record r = child(10, 300, 0.3);
+  add_level(r, 396, 2.0);
+  auto res = fit(r, models(), "fan2024", at_h(400), options(0.5, 1.5));  // middle 1 < 2
+  ASSERT_TRUE(res.ok());
+  const auto& rec = *res->recommendation;
+  EXPECT_LT(rec.unrounded_dose.value, 0.3);
+  EXPECT_LT(rec.dose.value, 0.3);
+  EXPECT_FALSE(rec.increase_withheld);
+  EXPECT_FALSE(has_warning(*res, "check_adherence_and_sampling"));
+}
+
+// The point of `curve` at exactly `t`, or null.
+const CurvePoint* point_at(const TdmResult& r, Instant t) {
+  for (const auto& p : r.curve)
+    if (p.time == t) return &p;
+  return nullptr;
+}
+
+TEST(PkFit, CurvePassesThroughTheFittedLevelsAndProjectsTheNewDose) {
+  model::Record r = child(10, 300, 0.3);
+  add_simulated(r, 10, 0.2, trough_hours(4, 60, 120), 400, 0.7);  // low: the dose goes up
+  const TdmOptions o = options();
+  ASSERT_GT(o.curve_step.count(), 0.0);
+  auto res = fit(r, models(), "fan2024", at_h(400), o);
+  ASSERT_TRUE(res.ok()) << res.error().to_string();
+  ASSERT_TRUE(res->recommendation.has_value());
+  const auto& rec = *res->recommendation;
+  ASSERT_GT(rec.dose.value, 0.3 + 0.05);  // a real change to project
+  ASSERT_FALSE(res->curve.empty());
+
+  // Sorted, no duplicates; starts at the first dose (the 60-day window reaches before it).
+  for (std::size_t i = 1; i < res->curve.size(); ++i)
+    EXPECT_LT(res->curve[i - 1].time, res->curve[i].time) << i;
+  EXPECT_EQ(res->curve.front().time, kT0);
+  // Past points every curve_step at most.
+  const Seconds step(static_cast<std::int64_t>(o.curve_step.count() * 3600));
+  for (std::size_t i = 1; i < res->curve.size() && res->curve[i].time <= at_h(400); ++i)
+    EXPECT_LE(res->curve[i].time - res->curve[i - 1].time, step) << i;
+
+  // as_of is a past point; every projected point lies after it, every other one not.
+  const CurvePoint* now = point_at(*res, at_h(400));
+  ASSERT_NE(now, nullptr);
+  EXPECT_FALSE(now->projected);
+  std::size_t projected = 0;
+  for (const auto& p : res->curve) {
+    EXPECT_EQ(p.projected, p.time > at_h(400));
+    EXPECT_GE(p.concentration.value, 0.0);
+    projected += p.projected;
+  }
+  EXPECT_GT(projected, 10u);
+
+  // Through the individual predictions the levels are compared with.
+  ASSERT_EQ(res->observations.size(), 4u);
+  for (const auto& ob : res->observations) {
+    const CurvePoint* p = point_at(*res, ob.time);
+    ASSERT_NE(p, nullptr);
+    EXPECT_NEAR(p->concentration.value, ob.predicted_ng_per_ml, 1e-9 * ob.predicted_ng_per_ml);
+  }
+
+  // Projected doses from the next scheduled time (396 + 12 h) for the time to steady state;
+  // the last projected trough approaches the new steady-state trough.
+  const Instant first = at_h(408);
+  const Seconds tau(12 * 3600);
+  const CurvePoint* last_trough = nullptr;
+  for (const auto& p : res->curve)
+    if (p.projected && p.time >= first && (p.time - first) % tau == Seconds(0)) last_trough = &p;
+  ASSERT_NE(last_trough, nullptr);
+  EXPECT_GE(last_trough->time - first,
+            std::chrono::duration_cast<Seconds>(rec.time_to_steady_state) - tau);
+  EXPECT_NEAR(last_trough->concentration.value, rec.predicted_trough_ss.value,
+              0.05 * rec.predicted_trough_ss.value);
+  // ... and the first one is still near the current regimen's steady-state trough.
+  const CurvePoint* first_trough = point_at(*res, first);
+  ASSERT_NE(first_trough, nullptr);
+  EXPECT_LT(first_trough->concentration.value, 0.9 * rec.predicted_trough_ss.value);
+}
+
+TEST(PkFit, CurveWindowAndOptionalCurve) {
+  model::Record r = child(10, 300, 0.3);
+  add_simulated(r, 10, 0.0, trough_hours(4, 60, 120), 400);
+  TdmOptions o = options();
+  o.curve_from = at_h(250);
+  auto res = fit(r, models(), "fan2024", at_h(400), o);
+  ASSERT_TRUE(res.ok());
+  ASSERT_FALSE(res->curve.empty());
+  EXPECT_EQ(res->curve.front().time, at_h(250));
+  EXPECT_EQ(point_at(*res, at_h(180)), nullptr);  // a level before the window
+  EXPECT_NE(point_at(*res, at_h(300)), nullptr);  // a level inside it
+
+  o.curve_from.reset();
+  o.curve_window_days = 5;  // as_of − 120 h
+  auto windowed = fit(r, models(), "fan2024", at_h(400), o);
+  ASSERT_TRUE(windowed.ok());
+  ASSERT_FALSE(windowed->curve.empty());
+  EXPECT_EQ(windowed->curve.front().time, at_h(280));
+
+  o.curve_step = Hours(0.0);
+  auto none = fit(r, models(), "fan2024", at_h(400), o);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->curve.empty());
+  // The curve does not change the fit.
+  EXPECT_EQ(none->eta, res->eta);
+  EXPECT_EQ(none->recommendation->dose.value, res->recommendation->dose.value);
+}
+
+TEST(PkFit, CurveProjectsFromNowWhenTheScheduleHasLapsedAndCapsItsPoints) {
+  model::Record r = child(10, 300, 0.3);
+  r.medications[0].end = at_h(100);  // last dose at 96 h
+  r.medications[0].status = model::MedicationStatus::stopped;
+  TdmOptions o = options(0, 0);  // no recommendation: the current regimen is projected
+  auto res = fit(r, models(), "fan2024", at_h(400), o);
+  ASSERT_TRUE(res.ok());
+  ASSERT_FALSE(res->recommendation.has_value());
+  ASSERT_TRUE(res->current.has_value());
+  const CurvePoint* now = point_at(*res, at_h(400));
+  const CurvePoint* later = point_at(*res, at_h(400) + Seconds(2 * 3600));
+  ASSERT_NE(now, nullptr);
+  ASSERT_NE(later, nullptr);
+  EXPECT_LT(now->concentration.value, 0.05);  // washed out, 300 h without a dose
+  EXPECT_GT(later->concentration.value, 10 * now->concentration.value);  // dosed at as_of
+  EXPECT_TRUE(later->projected);
+  // Horizon: steady_state_half_lives half-lives of the individual after the first dose.
+  const Hours horizon = Hours(o.steady_state_half_lives * std::log(2.0) * res->individual.v_L /
+                              res->individual.cl_L_per_h);
+  EXPECT_LE(res->curve.back().time - at_h(400), std::chrono::duration_cast<Seconds>(horizon));
+  EXPECT_GT(res->curve.back().time - at_h(400),
+            std::chrono::duration_cast<Seconds>(horizon) - Seconds(2 * 3600));
+
+  // A one-second step over ~600 h is widened to at most kMaxCurveGridPoints points.
+  o.curve_step = Hours(1.0 / 3600.0);
+  auto dense = fit(r, models(), "fan2024", at_h(400), o);
+  ASSERT_TRUE(dense.ok());
+  EXPECT_GT(dense->curve.size(), kMaxCurveGridPoints / 2);
+  EXPECT_LE(dense->curve.size(), kMaxCurveGridPoints + 100);
+  for (std::size_t i = 1; i < dense->curve.size(); ++i)
+    ASSERT_LT(dense->curve[i - 1].time, dense->curve[i].time);
 }
 
 TEST(PkFit, ErrorsAreValues) {

@@ -23,7 +23,7 @@ json shipped(const std::string& name) {
 
 std::string load_error(const json& fan_doc) {
   knowledge::FileSet files{{"pk/fan2024.json", fan_doc.dump()}};
-  auto r = load_models(files, test_knowledge());
+  auto r = knowledge::load_pk_models(files, test_knowledge());
   return r.ok() ? "" : r.error().message;
 }
 
@@ -65,7 +65,7 @@ TEST(PkModels, UnitsAreConverted) {
   json d = shipped("pk/fan2024.json");
   d["parameters"]["CL"]["typical"] = {{"value", 4060}, {"unit", "mL/h"}};
   knowledge::FileSet files{{"pk/fan2024.json", d.dump()}};
-  auto r = load_models(files, test_knowledge());
+  auto r = knowledge::load_pk_models(files, test_knowledge());
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_NEAR(r->find("fan2024")->parameters.at("CL").typical, 4.06, 1e-12);
 }
@@ -115,10 +115,14 @@ TEST(PkModels, RefusesUnverifiedAndUnknown) {
   d["residual_error"]["model"] = "combined";
   EXPECT_NE(load_error(d).find("$.residual_error.proportional_sd: missing"), std::string::npos);
   knowledge::FileSet bad{{"pk/fan2024.json", "{not json"}};
-  auto r = load_models(bad, test_knowledge());
+  auto r = knowledge::load_pk_models(bad, test_knowledge());
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("pk/fan2024.json: $: not valid JSON"), std::string::npos);
-  EXPECT_FALSE(load_models({}, test_knowledge()).ok());
+  // No model file is no model, not an error: model-based dosing is then not offered.
+  auto none = knowledge::load_pk_models({}, test_knowledge());
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->by_id.empty());
+  EXPECT_EQ(none->default_model(), nullptr);
 }
 
 TEST(PkModels, TwoCompartmentModelFromDataOnly) {
@@ -130,7 +134,7 @@ TEST(PkModels, TwoCompartmentModelFromDataOnly) {
   d["parameters"]["V2"] = {{"typical", {{"value", 609}, {"unit", "L"}}}, {"evidence", "V"}};
   knowledge::FileSet files{{"pk/fan2024.json", shipped("pk/fan2024.json").dump()},
                            {"pk/twocmt.json", d.dump()}};
-  auto r = load_models(files, test_knowledge());
+  auto r = knowledge::load_pk_models(files, test_knowledge());
   ASSERT_TRUE(r.ok()) << r.error().message;
   Covariates c;
   c.weight = Kilograms(16);
@@ -141,16 +145,25 @@ TEST(PkModels, TwoCompartmentModelFromDataOnly) {
   EXPECT_DOUBLE_EQ(p->v2_L, 609);
 }
 
-// The knowledge loader ignores pk/ files: the default knowledge set still loads with them.
-TEST(PkModels, KnowledgeLoaderIgnoresPkFolder) {
+// The knowledge loader reads the pk/ folder with the rest: the models travel with the
+// knowledge version, and a broken model file fails the whole load, named by file and path.
+TEST(PkModels, KnowledgeLoaderReadsPkFolder) {
   knowledge::FileSet files;
   for (const auto& f : knowledge::embedded_files())
     files[std::string(f.path)] = std::string(f.bytes);
   ASSERT_TRUE(files.count("pk/fan2024.json"));
   auto k = knowledge::load(files, {});
   ASSERT_TRUE(k.ok()) << k.error().to_string();
-  auto m = load_models(files, *k);
-  EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().message);
+  ASSERT_NE(k->pk_models.default_model(), nullptr);
+  EXPECT_EQ(k->pk_models.default_model()->id, "fan2024");
+  EXPECT_NE(k->pk_models.find("chen2020"), nullptr);
+
+  json d = shipped("pk/fan2024.json");
+  d["residual_error"]["model"] = "quadratic";
+  files["pk/fan2024.json"] = d.dump();
+  auto bad = knowledge::load(files, {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("pk/fan2024.json: $.residual_error.model"), std::string::npos);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <array>
 #include <vector>
 
+#include "knowledge/embedded.h"
 #include "knowledge/knowledge.h"
 #include "pk/model.h"
 #include "pk/predict.h"
@@ -26,7 +27,10 @@ inline const knowledge::Knowledge& test_knowledge() {
 
 inline const Models& models() {
   static const Models m = [] {
-    auto r = load_default_models(test_knowledge());
+    knowledge::FileSet files;
+    for (const auto& f : knowledge::embedded_files())
+      files[std::string(f.path)] = std::string(f.bytes);
+    auto r = knowledge::load_pk_models(files, test_knowledge());
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().to_string());
     return r.ok() ? *r : Models{};
   }();

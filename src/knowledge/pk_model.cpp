@@ -1,6 +1,6 @@
 // Loader of the PK model files (knowledge/pk/*.json). Every problem is collected and named
 // by file and JSON path, as in knowledge/load.cpp.
-#include "pk/model.h"
+#include "knowledge/pk_model.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,15 +8,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include "knowledge/embedded.h"
+#include "knowledge/knowledge.h"
+#include "knowledge/pk_load.h"
 #include "knowledge/problems.h"
 #include "units/ucum.h"
 
-namespace khe::pk {
+namespace khe::knowledge {
 namespace {
 
 using json = nlohmann::json;
-using knowledge::Problems;
 
 struct Walker {
   const std::string& file;
@@ -94,9 +94,9 @@ const std::map<std::string, std::string>& parameter_units() {
   return u;
 }
 
-Parameter parse_parameter(const json& j, const std::string& name, const std::string& path,
-                          const Walker& w) {
-  Parameter par;
+PkParameter parse_parameter(const json& j, const std::string& name, const std::string& path,
+                            const Walker& w) {
+  PkParameter par;
   par.typical = w.quantity(j, "typical", path, parameter_units().at(name)).value_or(0.0);
   if (!(par.typical > 0.0) && w.member(j, "typical", path, false))
     w.p.add(w.file, path + ".typical.value", "must be positive");
@@ -106,12 +106,12 @@ Parameter parse_parameter(const json& j, const std::string& name, const std::str
     for (std::size_t i = 0; cov->is_array() && i < cov->size(); ++i) {
       const json& c = (*cov)[i];
       const std::string cp = path + ".covariates[" + std::to_string(i) + "]";
-      CovariateEffect e;
+      PkCovariateEffect e;
       std::string type = w.text(c, "type", cp);
       e.covariate = w.text(c, "covariate", cp);
       e.evidence = w.evidence(c, cp);
       if (type == "power") {
-        e.kind = CovariateEffect::Kind::power;
+        e.kind = PkCovariateEffect::Kind::power;
         if (e.covariate != "weight" && !e.covariate.empty())
           w.p.add(w.file, cp + ".covariate",
                   "'" + e.covariate + "': the only continuous covariate is weight");
@@ -120,7 +120,7 @@ Parameter parse_parameter(const json& j, const std::string& name, const std::str
           w.p.add(w.file, cp + ".reference.value", "must be positive");
         e.exponent = w.number(c, "exponent", cp).value_or(0.0);
       } else if (type == "categorical") {
-        e.kind = CovariateEffect::Kind::categorical;
+        e.kind = PkCovariateEffect::Kind::categorical;
         const json* f = w.member(c, "factors", cp, true);
         if (f && (!f->is_object() || f->empty()))
           w.p.add(w.file, cp + ".factors", "expected an object of category: factor");
@@ -153,9 +153,9 @@ Parameter parse_parameter(const json& j, const std::string& name, const std::str
   return par;
 }
 
-Range parse_range(const json& obj, const char* key, const std::string& path,
-                  const std::string& unit, const Walker& w) {
-  Range r;
+PkRange parse_range(const json& obj, const char* key, const std::string& path,
+                    const std::string& unit, const Walker& w) {
+  PkRange r;
   const json* v = w.member(obj, key, path, false);
   if (!v) return r;
   const std::string rp = path + "." + key;
@@ -165,11 +165,10 @@ Range parse_range(const json& obj, const char* key, const std::string& path,
   return r;
 }
 
-Model parse_model(const json& doc, const std::string& file, const knowledge::Knowledge& k,
-                  Problems& p) {
+PkModel parse_model(const json& doc, const std::string& file, const Knowledge& k, Problems& p) {
   Walker w{file, p};
   const std::string root = "$";
-  Model m;
+  PkModel m;
   m.file = file;
   if (!doc.is_object()) {
     p.add(file, root, "expected an object");
@@ -190,18 +189,17 @@ Model parse_model(const json& doc, const std::string& file, const knowledge::Kno
   std::string structure = w.text(doc, "structure", root);
   std::vector<std::string> needed;
   if (structure == "1cmt_oral") {
-    m.structure = Structure::one_cmt_oral;
+    m.structure = PkStructure::one_cmt_oral;
     needed = {"CL", "V", "ka"};
   } else if (structure == "2cmt_oral") {
-    m.structure = Structure::two_cmt_oral;
+    m.structure = PkStructure::two_cmt_oral;
     needed = {"CL", "V", "ka", "Q", "V2"};
   } else if (!structure.empty()) {
     p.add(file, "$.structure", "'" + structure + "': expected 1cmt_oral or 2cmt_oral");
   }
   m.source = w.text(doc, "source", root);
-  if (!m.source.empty() &&
-      std::none_of(k.sources.begin(), k.sources.end(),
-                   [&](const knowledge::Source& s) { return s.id == m.source; }))
+  if (!m.source.empty() && std::none_of(k.sources.begin(), k.sources.end(),
+                                        [&](const Source& s) { return s.id == m.source; }))
     p.add(file, "$.source", "unknown source '" + m.source + "' (not in sources.json)");
   std::string cu = w.text(doc, "concentration_unit", root);
   if (!cu.empty() && cu != "ng/mL")
@@ -229,13 +227,13 @@ Model parse_model(const json& doc, const std::string& file, const knowledge::Kno
     std::string model = w.text(*re, "model", rp);
     bool add = false, prop = false;
     if (model == "additive") {
-      m.residual.model = ErrorModel::additive;
+      m.residual.model = PkErrorModel::additive;
       add = true;
     } else if (model == "proportional") {
-      m.residual.model = ErrorModel::proportional;
+      m.residual.model = PkErrorModel::proportional;
       prop = true;
     } else if (model == "combined") {
-      m.residual.model = ErrorModel::combined;
+      m.residual.model = PkErrorModel::combined;
       add = prop = true;
     } else if (!model.empty()) {
       p.add(file, rp + ".model", "'" + model + "': expected additive, proportional or combined");
@@ -270,16 +268,15 @@ Model parse_model(const json& doc, const std::string& file, const knowledge::Kno
 
 }  // namespace
 
-const Model* Models::find(const std::string& id) const {
+const PkModel* PkModels::find(const std::string& id) const {
   auto it = by_id.find(id);
   return it == by_id.end() ? nullptr : &it->second;
 }
 
-const Model* Models::default_model() const { return find(default_id); }
+const PkModel* PkModels::default_model() const { return find(default_id); }
 
-Result<Models> load_models(const knowledge::FileSet& files, const knowledge::Knowledge& k) {
-  Problems p("pk");
-  Models out;
+PkModels load_pk_models(const FileSet& files, const Knowledge& k, Problems& p) {
+  PkModels out;
   for (const auto& [name, bytes] : files) {
     if (name.rfind("pk/", 0) != 0) continue;
     json doc = json::parse(bytes, nullptr, /*allow_exceptions=*/false);
@@ -287,7 +284,7 @@ Result<Models> load_models(const knowledge::FileSet& files, const knowledge::Kno
       p.add(name, "$", "not valid JSON");
       continue;
     }
-    Model m = parse_model(doc, name, k, p);
+    PkModel m = parse_model(doc, name, k, p);
     if (m.id.empty()) continue;
     if (out.by_id.count(m.id)) {
       p.add(name, "$.id", "duplicate model id '" + m.id + "'");
@@ -300,17 +297,15 @@ Result<Models> load_models(const knowledge::FileSet& files, const knowledge::Kno
     }
     out.by_id[m.id] = std::move(m);
   }
-  if (out.by_id.empty()) p.add("pk/", "$", "no PK model files");
   if (!out.by_id.empty() && out.default_id.empty()) p.add("pk/", "$", "no model is the default");
+  return out;
+}
+
+Result<PkModels> load_pk_models(const FileSet& files, const Knowledge& k) {
+  Problems p("knowledge");
+  PkModels out = load_pk_models(files, k, p);
   if (!p.ok()) return p.error();
   return out;
 }
 
-Result<Models> load_default_models(const knowledge::Knowledge& k) {
-  knowledge::FileSet files;
-  for (const auto& f : knowledge::embedded_files())
-    if (f.path.rfind("pk/", 0) == 0) files[std::string(f.path)] = std::string(f.bytes);
-  return load_models(files, k);
-}
-
-}  // namespace khe::pk
+}  // namespace khe::knowledge
