@@ -250,6 +250,16 @@ Result<std::vector<CurvePoint>> concentration_curve(const Model& m, const DoseHi
   return out;
 }
 
+// The member of Individual a structural parameter name sets ("CL", "V", "ka", "Q", "V2";
+// the loader accepts no other).
+double Individual::*member_of(const std::string& name) {
+  if (name == "CL") return &Individual::cl_L_per_h;
+  if (name == "V") return &Individual::v_L;
+  if (name == "ka") return &Individual::ka_per_h;
+  if (name == "Q") return &Individual::q_L_per_h;
+  return &Individual::v2_L;
+}
+
 }  // namespace
 
 TdmOptions tdm_options_from_profile(const knowledge::Profile& p) {
@@ -543,6 +553,11 @@ Result<TdmResult> fit(const model::Record& record, const Models& models,
         Normal normal(o.seed);
         std::vector<double> z(n), eta(n);
         std::uint64_t in = 0;
+        // individual = typical · exp(η) for the parameters with an η, in the same order of
+        // operations as individual_parameters (so bit for bit the same), without its
+        // per-draw covariate and name lookups.
+        std::vector<double Individual::*> scaled;
+        for (const auto& name : m.eta_names) scaled.push_back(member_of(name));
         for (std::uint64_t d = 0; d < o.draws; ++d) {
           for (auto& zi : z) zi = normal();
           for (std::size_t i = 0; i < n; ++i) {
@@ -550,9 +565,9 @@ Result<TdmResult> fit(const model::Record& record, const Models& models,
             for (std::size_t k = 0; k <= i; ++k) s += l[i * n + k] * z[k];
             eta[i] = s;
           }
-          auto p = individual_parameters(m, at_asof, eta);
-          if (!p) return p.error();
-          const double c = steady_state_trough(*p, rec.dose, rec.interval).value;
+          Individual p = r.typical;
+          for (std::size_t i = 0; i < n; ++i) p.*scaled[i] *= std::exp(eta[i]);
+          const double c = steady_state_trough(p, rec.dose, rec.interval).value;
           if (c >= o.target_low_ng_per_ml && c <= o.target_high_ng_per_ml) ++in;
         }
         rec.probability_in_target = static_cast<double>(in) / static_cast<double>(o.draws);
