@@ -212,10 +212,16 @@ std::vector<NgPerMl> walk(std::span<const Dose> doses, std::span<const Hours> ti
   std::vector<std::size_t> dorder(doses.size()), torder(times.size());
   std::iota(dorder.begin(), dorder.end(), 0);
   std::iota(torder.begin(), torder.end(), 0);
-  std::stable_sort(dorder.begin(), dorder.end(),
-                   [&](auto a, auto b) { return doses[a].time < doses[b].time; });
-  std::stable_sort(torder.begin(), torder.end(),
-                   [&](auto a, auto b) { return times[a] < times[b]; });
+  // The identity order is what a stable sort gives for inputs already in time order, the
+  // usual case (dose_history and pk::fit sort theirs): the MAP search calls this ~100
+  // times with the same inputs, so the sort is skipped when it would change nothing.
+  const auto dose_before = [](const Dose& a, const Dose& b) { return a.time < b.time; };
+  if (!std::is_sorted(doses.begin(), doses.end(), dose_before))
+    std::stable_sort(dorder.begin(), dorder.end(),
+                     [&](auto a, auto b) { return doses[a].time < doses[b].time; });
+  if (!std::is_sorted(times.begin(), times.end()))
+    std::stable_sort(torder.begin(), torder.end(),
+                     [&](auto a, auto b) { return times[a] < times[b]; });
   std::vector<NgPerMl> out(times.size());
   // Regular dosing repeats the same step (same parameters, same gap) hundreds of times: the
   // one-compartment coefficients of the last step are kept and reused (advance()'s
