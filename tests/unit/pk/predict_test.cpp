@@ -193,6 +193,26 @@ TEST(PkOneCompartment, SteadyStateMatchesClosedForm) {
   }
 }
 
+// The one-compartment steady state is solved in closed form: it must be a fixed point of
+// the advance over τ plus a dose (for ka far from, near and equal to k), and the trough
+// must equal the concentration after advancing it by τ.
+TEST(PkOneCompartment, SteadyStateIsAFixedPointOfTheAdvance) {
+  for (double ka : {0.485, 0.5, 0.5 + 1e-9, 3.0}) {
+    Individual p;
+    p.cl_L_per_h = 2.0;
+    p.v_L = 4.0;  // k = 0.5
+    p.ka_per_h = ka;
+    const State s = steady_state_after_dose(p, Milligrams(0.7), Hours(12));
+    State next = advance(p, s, Hours(12));
+    EXPECT_NEAR(steady_state_trough(p, Milligrams(0.7), Hours(12)).value,
+                concentration(p, next).value, 1e-12 * concentration(p, next).value)
+        << ka;
+    next.depot += 0.7;
+    EXPECT_NEAR(next.depot, s.depot, 1e-13 * s.depot) << ka;
+    EXPECT_NEAR(next.central, s.central, 1e-13 * s.central) << ka;
+  }
+}
+
 // ka ≈ k: continuous through the limit, equal to D·k·t·e^(−kt)/V at equality, and to RK4.
 TEST(PkOneCompartment, KaEqualsKLimit) {
   Individual p;
