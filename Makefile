@@ -5,7 +5,7 @@
 JOBS ?= $(shell nproc)
 DEBS := cmake make g++ clang libclang-rt-14-dev clang-format libsimdjson-dev \
         nlohmann-json3-dev libcli11-dev libssl-dev libgtest-dev libgmock-dev \
-        libbenchmark-dev libnlopt-dev
+        libbenchmark-dev libnlopt-dev libsqlite3-dev
 EXAMPLE := ../shared/examples/ex01-khe-severe-kmp.json
 EXAMPLE_AS_OF := 2026-08-03T12:00:00Z
 FUZZ_SECONDS ?= 20

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/audit_command.h"
 #include "cli/evaluate_command.h"
 #include "cli/knowledge_command.h"
 #include "cli/knowledge_source.h"
@@ -82,6 +83,9 @@ int run_unchecked(int argc, const char* const* argv, std::istream& in, std::ostr
   TdmPtaOptions tdm_pta_options;
   CLI::App* tdm_pta = add_tdm_pta_subcommand(*tdm, tdm_pta_options);
 
+  AuditOptions audit_options;
+  CLI::App* audit_verify = add_audit_subcommand(app, audit_options);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -94,6 +98,7 @@ int run_unchecked(int argc, const char* const* argv, std::istream& in, std::ostr
   if (*evaluate) return evaluate_command(eval, in, out, err);
   if (*knowledge) return knowledge_command(know, out, err);
   if (*tdm_pta) return tdm_pta_command(tdm_pta_options, out, err);
+  if (*audit_verify) return audit_verify_command(audit_options, out, err);
   if (*tdm_main) {
     if (tdm_fit.input.empty()) {
       err << "error: khe tdm: INPUT is required\n";

@@ -6,8 +6,15 @@
 
 namespace khe::cli {
 
-// Exit statuses of the contract (shared contract report.md).
-enum ExitCode : int { kOk = 0, kInternalError = 1, kUsageError = 2, kInputUnusable = 3 };
+// Exit statuses of the contract (shared contract report.md). kAuditBroken: `khe audit
+// verify` found the audit log's hash chain broken.
+enum ExitCode : int {
+  kOk = 0,
+  kInternalError = 1,
+  kUsageError = 2,
+  kInputUnusable = 3,
+  kAuditBroken = 4
+};
 
 // Runs `khe` with argv[0..argc). Reads standard input from `in` (INPUT "-"), writes the
 // report to `out` and diagnostics to `err`. Never throws. This is the only place of the

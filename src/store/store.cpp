@@ -1,0 +1,777 @@
+#include "store/store.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+
+#include "store/ids.h"
+#include "store/schema.h"
+#include "store/sqlite.h"
+
+namespace khe::store {
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+
+// A refused argument: `where` names it; the message never quotes its value.
+Error argument_error(const char* argument, const char* message) { return Error{argument, message}; }
+
+// Raw JSON bytes the store will accept: bounded and without NUL (JSON never holds a raw NUL,
+// and SQLite's JSON functions would stop reading at one).
+bool plausible_json_bytes(std::string_view json) {
+  return !json.empty() && json.size() <= sql::kMaxBytes &&
+         json.find('\0') == std::string_view::npos;
+}
+
+}  // namespace
+
+// ---- Impl: the connection, its statement cache and transactions --------------------------
+
+namespace detail {
+struct StoreImpl {
+  sqlite3* db = nullptr;
+  std::string path;
+  bool read_only = false;
+  std::mutex mu;  // serialises every call on the connection
+  // Keyed by the SQL literal (static storage), prepared once.
+  std::unordered_map<std::string_view, sql::Statement> cache;
+
+  ~StoreImpl() {
+    cache.clear();  // finalize before closing
+    if (db) sqlite3_close_v2(db);
+  }
+
+  Error fail(std::string_view what) const {
+    return Error{path, std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory")};
+  }
+
+  Result<sql::Statement*> prepare(std::string_view text) {
+    auto it = cache.find(text);
+    if (it != cache.end()) return &it->second;
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v3(db, text.data(), static_cast<int>(text.size()),
+                           SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
+      sqlite3_finalize(s);
+      return fail("preparing a statement");
+    }
+    return &cache.emplace(text, sql::Statement(s)).first->second;
+  }
+
+  // Constant SQL only (no values).
+  Result<bool> exec(const char* text, std::string_view what) {
+    if (sqlite3_exec(db, text, nullptr, nullptr, nullptr) != SQLITE_OK) return fail(what);
+    return true;
+  }
+
+  Result<bool> writable() const {
+    if (read_only) return Error{path, "the store was opened read-only"};
+    return true;
+  }
+};
+}  // namespace detail
+
+using Impl = detail::StoreImpl;
+
+namespace {
+
+// One write transaction. begin() takes the write lock at once (BEGIN IMMEDIATE), so a
+// read-then-write (the audit chain's last hash) cannot interleave with another writer.
+// Rolls back on destruction unless committed.
+class Transaction {
+ public:
+  explicit Transaction(Impl& impl) : impl_(impl) {}
+  ~Transaction() {
+    if (active_ && !sqlite3_get_autocommit(impl_.db)) {
+      sqlite3_exec(impl_.db, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  Result<bool> begin() {
+    auto r = impl_.exec("BEGIN IMMEDIATE", "starting a transaction");
+    active_ = r.ok();
+    return r;
+  }
+  // Durable when OK (synchronous=FULL).
+  Result<bool> commit() {
+    auto r = impl_.exec("COMMIT", "committing");
+    if (r.ok()) active_ = false;
+    return r;
+  }
+
+ private:
+  Impl& impl_;
+  bool active_ = false;
+};
+
+// Steps a statement that returns no row.
+Result<bool> run(Impl& impl, sql::Statement& st, std::string_view what) {
+  const int rc = st.step();
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return impl.fail(what);
+  return true;
+}
+
+Result<Instant> parse_time(const Impl& impl, std::string_view text) {
+  auto t = parse_fhir_datetime(text);
+  if (!t) return Error{impl.path, "a stored time is not a valid instant"};
+  return t->start;
+}
+
+// What SQLite's JSON functions say about a text: well-formed, its type, and (for an object)
+// its "resourceType" and "id" when they are strings.
+struct JsonFacts {
+  bool valid = false;
+  bool object = false;
+  std::optional<std::string> resource_type;
+  std::optional<std::string> id;
+};
+
+Result<JsonFacts> json_facts(Impl& impl, std::string_view json) {
+  auto st = impl.prepare(
+      "SELECT json_valid(?1),"
+      " CASE WHEN json_valid(?1) THEN json_type(?1) END,"
+      " CASE WHEN json_valid(?1) AND json_type(?1) = 'object'"
+      "  AND json_type(?1, '$.resourceType') = 'text' THEN json_extract(?1, '$.resourceType') END,"
+      " CASE WHEN json_valid(?1) AND json_type(?1) = 'object'"
+      "  AND json_type(?1, '$.id') = 'text' THEN json_extract(?1, '$.id') END");
+  if (!st) return st.error();
+  sql::Use use(**st);
+  use->bind(1, json);
+  if (use->step() != SQLITE_ROW) return impl.fail("checking JSON");
+  JsonFacts f;
+  f.valid = use->int64(0) == 1;
+  f.object = use->text(1) == "object";
+  if (!use->is_null(2)) f.resource_type = std::string(use->text(2));
+  if (!use->is_null(3)) f.id = std::string(use->text(3));
+  return f;
+}
+
+// A FHIR resource text stored under (type, id): well-formed JSON object whose resourceType
+// and id are exactly those.
+Result<bool> check_resource_json(Impl& impl, std::string_view json, std::string_view type,
+                                 std::string_view id) {
+  if (!plausible_json_bytes(json)) {
+    return argument_error("json", "empty, too large, or holds a NUL byte");
+  }
+  auto f = json_facts(impl, json);
+  if (!f) return f.error();
+  if (!f->valid || !f->object) return argument_error("json", "not a well-formed JSON object");
+  if (f->resource_type != type) {
+    return argument_error("json", "its resourceType differs from the resource type given");
+  }
+  if (f->id != id) return argument_error("json", "its id differs from the resource id given");
+  return true;
+}
+
+Result<bool> patient_exists(Impl& impl, std::string_view id) {
+  auto st = impl.prepare("SELECT 1 FROM patients WHERE id = ?1");
+  if (!st) return st.error();
+  sql::Use use(**st);
+  use->bind(1, id);
+  const int rc = use->step();
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return impl.fail("reading a patient");
+}
+
+Result<bool> touch_patient(Impl& impl, std::string_view id, std::string_view now) {
+  auto st = impl.prepare("UPDATE patients SET updated_at = ?2 WHERE id = ?1");
+  if (!st) return st.error();
+  sql::Use use(**st);
+  use->bind(1, id);
+  use->bind(2, now);
+  return run(impl, *use, "updating a patient");
+}
+
+// Inserts or replaces one resource; the caller holds a transaction and has checked the
+// arguments and that the patient exists.
+Result<PutOutcome> upsert_resource(Impl& impl, std::string_view patient_id, const Resource& r,
+                                   std::string_view now) {
+  auto sel = impl.prepare(
+      "SELECT seq FROM resources WHERE patient_id = ?1 AND resource_type = ?2 AND"
+      " resource_id = ?3");
+  if (!sel) return sel.error();
+  std::optional<std::int64_t> seq;
+  {
+    sql::Use use(**sel);
+    use->bind(1, patient_id);
+    use->bind(2, r.type);
+    use->bind(3, r.id);
+    const int rc = use->step();
+    if (rc == SQLITE_ROW) {
+      seq = use->int64(0);
+    } else if (rc != SQLITE_DONE) {
+      return impl.fail("reading a resource");
+    }
+  }
+  if (seq) {
+    auto up = impl.prepare("UPDATE resources SET json = ?2, updated_at = ?3 WHERE seq = ?1");
+    if (!up) return up.error();
+    sql::Use use(**up);
+    use->bind(1, *seq);
+    use->bind(2, r.json);
+    use->bind(3, now);
+    if (auto ok = run(impl, *use, "replacing a resource"); !ok) return ok.error();
+    return PutOutcome::replaced;
+  }
+  auto ins = impl.prepare(
+      "INSERT INTO resources (patient_id, resource_type, resource_id, json, created_at,"
+      " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
+  if (!ins) return ins.error();
+  sql::Use use(**ins);
+  use->bind(1, patient_id);
+  use->bind(2, r.type);
+  use->bind(3, r.id);
+  use->bind(4, r.json);
+  use->bind(5, now);
+  if (auto ok = run(impl, *use, "inserting a resource"); !ok) return ok.error();
+  return PutOutcome::inserted;
+}
+
+// Appends one audit entry; the caller holds a write transaction and checked the record.
+Result<std::int64_t> append_in_transaction(Impl& impl, const AuditRecord& r) {
+  std::int64_t seq = 1;
+  std::string prev(kGenesisHash);
+  {
+    auto last = impl.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+    if (!last) return last.error();
+    sql::Use use(**last);
+    const int rc = use->step();
+    if (rc == SQLITE_ROW) {
+      seq = use->int64(0) + 1;
+      prev = std::string(use->text(1));
+    } else if (rc != SQLITE_DONE) {
+      return impl.fail("reading the audit log");
+    }
+  }
+  const std::string time = format_instant(r.time);
+  const AuditFields fields{time,         r.kind,         r.caller,
+                           r.patient_id, r.input_sha256, r.knowledge_version,
+                           r.profile,    r.report_sha256};
+  const std::string hash = chain_hash(prev, seq, fields);
+  auto ins = impl.prepare(
+      "INSERT INTO audit (seq, time, kind, caller, patient_id, input_sha256,"
+      " knowledge_version, profile, report_sha256, prev_hash, hash)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+  if (!ins) return ins.error();
+  sql::Use use(**ins);
+  use->bind(1, seq);
+  use->bind(2, fields.time);
+  use->bind(3, fields.kind);
+  use->bind(4, fields.caller);
+  use->bind(5, fields.patient_id);
+  use->bind(6, fields.input_sha256);
+  use->bind(7, fields.knowledge_version);
+  use->bind(8, fields.profile);
+  use->bind(9, fields.report_sha256);
+  use->bind(10, prev);
+  use->bind(11, hash);
+  if (auto ok = run(impl, *use, "appending to the audit log"); !ok) return ok.error();
+  return seq;
+}
+
+Result<bool> check_optional_audit(const std::optional<AuditRecord>& audit) {
+  if (!audit) return true;
+  return check_audit_record(*audit);
+}
+
+Result<bool> table_exists(Impl& impl, std::string_view name) {
+  auto st = impl.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
+  if (!st) return st.error();
+  sql::Use use(**st);
+  use->bind(1, name);
+  const int rc = use->step();
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return impl.fail("reading the schema");
+}
+
+// The highest applied migration; 0 for an empty database. Errors for a SQLite file that
+// is not a khe store.
+Result<int> applied_version(Impl& impl) {
+  auto has = table_exists(impl, "schema_migrations");
+  if (!has) return has.error();
+  if (!*has) {
+    auto st = impl.prepare("SELECT count(*) FROM sqlite_master");
+    if (!st) return st.error();
+    sql::Use use(**st);
+    if (use->step() != SQLITE_ROW) return impl.fail("reading the schema");
+    if (use->int64(0) != 0) {
+      return Error{impl.path, "not a khe store (a SQLite database without schema_migrations)"};
+    }
+    return 0;
+  }
+  auto st = impl.prepare("SELECT IFNULL(MAX(version), 0) FROM schema_migrations");
+  if (!st) return st.error();
+  sql::Use use(**st);
+  if (use->step() != SQLITE_ROW) return impl.fail("reading the schema version");
+  return static_cast<int>(use->int64(0));
+}
+
+Error newer_schema(const Impl& impl, int found) {
+  return Error{impl.path, "schema version " + std::to_string(found) +
+                              " is newer than this program supports (" +
+                              std::to_string(Store::schema_version()) + "); use a newer khe"};
+}
+
+// Applies every missing migration, each in its own transaction. Safe against a concurrent
+// opener: the version is read again under the write lock.
+Result<bool> migrate(Impl& impl) {
+  const auto all = schema::migrations();
+  for (;;) {
+    auto seen = applied_version(impl);
+    if (!seen) return seen.error();
+    if (*seen > Store::schema_version()) return newer_schema(impl, *seen);
+    if (*seen == Store::schema_version()) return true;
+
+    Transaction tx(impl);
+    if (auto ok = tx.begin(); !ok) return ok.error();
+    auto version = applied_version(impl);  // again, under the write lock
+    if (!version) return version.error();
+    if (*version > Store::schema_version()) return newer_schema(impl, *version);
+    if (*version == Store::schema_version()) continue;  // another process got there first
+    if (*version == 0) {
+      if (auto ok = impl.exec(
+              "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)"
+              " STRICT",
+              "creating schema_migrations");
+          !ok) {
+        return ok.error();
+      }
+    }
+    const schema::Migration& m = all[static_cast<std::size_t>(*version)];
+    if (auto ok = impl.exec(m.sql, "migrating to schema version " + std::to_string(m.version));
+        !ok) {
+      return ok.error();
+    }
+    auto rec = impl.prepare("INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)");
+    if (!rec) return rec.error();
+    {
+      sql::Use use(**rec);
+      use->bind(1, std::int64_t{m.version});
+      use->bind(2, std::string_view(m.name));
+      if (auto ok = run(impl, *use, "recording a migration"); !ok) return ok.error();
+    }
+    if (auto ok = tx.commit(); !ok) return ok.error();
+  }
+}
+
+Result<std::string> pragma_text(Impl& impl, std::string_view text) {
+  auto st = impl.prepare(text);
+  if (!st) return st.error();
+  sql::Use use(**st);
+  if (use->step() != SQLITE_ROW) return impl.fail("reading a setting");
+  return std::string(use->text(0));
+}
+
+Result<std::int64_t> pragma_int(Impl& impl, std::string_view text) {
+  auto st = impl.prepare(text);
+  if (!st) return st.error();
+  sql::Use use(**st);
+  if (use->step() != SQLITE_ROW) return impl.fail("reading a setting");
+  return use->int64(0);
+}
+
+// Creates a missing database file readable by its owner only (it holds patient data).
+Result<bool> create_private_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0) return Error{path, "cannot create the database file"};
+  ::close(fd);
+  return true;
+}
+
+}  // namespace
+
+// ---- Store ------------------------------------------------------------------------------
+
+Store::Store(std::string path, std::unique_ptr<Impl> impl)
+    : path_(std::move(path)), impl_(std::move(impl)) {}
+
+Store::~Store() = default;
+
+int Store::schema_version() { return static_cast<int>(schema::migrations().size()); }
+
+Result<std::unique_ptr<Store>> Store::open(const std::string& path, OpenOptions options) {
+  if (path.empty()) return Error{"db", "no database path given"};
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(path, ec);
+  if (!exists && (options.read_only || !options.create_if_missing)) {
+    return Error{path, "no such database file"};
+  }
+  if (!exists) {
+    if (auto ok = create_private_file(path); !ok) return ok.error();
+  }
+
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->read_only = options.read_only;
+  const int flags = options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+  if (sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr) != SQLITE_OK) {
+    return impl->fail("cannot open the database");
+  }
+  sqlite3_busy_timeout(impl->db, kBusyTimeoutMs);
+  if (!options.read_only) {
+    auto mode = pragma_text(*impl, "PRAGMA journal_mode = WAL");
+    if (!mode) return mode.error();
+    if (*mode != "wal") return Error{path, "cannot switch the database to WAL mode"};
+  }
+  if (auto ok = impl->exec("PRAGMA synchronous = FULL", "setting synchronous"); !ok) {
+    return ok.error();
+  }
+  if (auto ok = impl->exec("PRAGMA foreign_keys = ON", "enabling foreign keys"); !ok) {
+    return ok.error();
+  }
+  if (options.read_only) {
+    auto v = applied_version(*impl);
+    if (!v) return v.error();
+    if (*v > schema_version()) return newer_schema(*impl, *v);
+    if (*v < 1) return Error{path, "not a khe store (no schema)"};
+  } else {
+    if (auto ok = migrate(*impl); !ok) return ok.error();
+  }
+  return std::unique_ptr<Store>(new Store(path, std::move(impl)));
+}
+
+Result<Settings> Store::settings() {
+  std::lock_guard lock(impl_->mu);
+  Settings s;
+  auto mode = pragma_text(*impl_, "PRAGMA journal_mode");
+  if (!mode) return mode.error();
+  s.journal_mode = *mode;
+  auto sync = pragma_int(*impl_, "PRAGMA synchronous");
+  if (!sync) return sync.error();
+  s.synchronous = static_cast<int>(*sync);
+  auto fk = pragma_int(*impl_, "PRAGMA foreign_keys");
+  if (!fk) return fk.error();
+  s.foreign_keys = *fk == 1;
+  auto busy = pragma_int(*impl_, "PRAGMA busy_timeout");
+  if (!busy) return busy.error();
+  s.busy_timeout_ms = static_cast<int>(*busy);
+  auto v = applied_version(*impl_);
+  if (!v) return v.error();
+  s.schema_version = *v;
+  return s;
+}
+
+// ---- Patients and resources ---------------------------------------------------------------
+
+Result<bool> Store::create_patient(std::string_view id, std::string_view patient_json, Instant now,
+                                   const std::optional<AuditRecord>& audit) {
+  if (!valid_id(id)) return argument_error("patient_id", "not a valid FHIR id");
+  if (auto ok = check_optional_audit(audit); !ok) return ok.error();
+  std::lock_guard lock(impl_->mu);
+  if (auto ok = impl_->writable(); !ok) return ok.error();
+  if (auto ok = check_resource_json(*impl_, patient_json, "Patient", id); !ok) return ok.error();
+
+  Transaction tx(*impl_);
+  if (auto ok = tx.begin(); !ok) return ok.error();
+  auto exists = patient_exists(*impl_, id);
+  if (!exists) return exists.error();
+  if (*exists) return false;
+  const std::string at = format_instant(now);
+  auto st = impl_->prepare(
+      "INSERT INTO patients (id, json, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)");
+  if (!st) return st.error();
+  {
+    sql::Use use(**st);
+    use->bind(1, id);
+    use->bind(2, patient_json);
+    use->bind(3, at);
+    if (auto ok = run(*impl_, *use, "inserting a patient"); !ok) return ok.error();
+  }
+  if (audit) {
+    if (auto ok = append_in_transaction(*impl_, *audit); !ok) return ok.error();
+  }
+  if (auto ok = tx.commit(); !ok) return ok.error();
+  return true;
+}
+
+Result<PutOutcome> Store::put_resource(std::string_view patient_id, std::string_view resource_type,
+                                       std::string_view resource_id, std::string_view json,
+                                       Instant now, const std::optional<AuditRecord>& audit) {
+  auto summary = put_resources(
+      patient_id,
+      {Resource{std::string(resource_type), std::string(resource_id), std::string(json)}}, now,
+      audit);
+  if (!summary) return summary.error();
+  if (!summary->patient_found) return PutOutcome::no_such_patient;
+  return summary->replaced > 0 ? PutOutcome::replaced : PutOutcome::inserted;
+}
+
+Result<PutSummary> Store::put_resources(std::string_view patient_id,
+                                        const std::vector<Resource>& resources, Instant now,
+                                        const std::optional<AuditRecord>& audit) {
+  if (!valid_id(patient_id)) return argument_error("patient_id", "not a valid FHIR id");
+  for (const Resource& r : resources) {
+    if (!valid_resource_type(r.type)) {
+      return argument_error("resource_type", "not a FHIR resource type ([A-Z][A-Za-z]{0,63})");
+    }
+    if (!valid_id(r.id)) return argument_error("resource_id", "not a valid FHIR id");
+  }
+  if (auto ok = check_optional_audit(audit); !ok) return ok.error();
+  std::lock_guard lock(impl_->mu);
+  if (auto ok = impl_->writable(); !ok) return ok.error();
+  for (const Resource& r : resources) {
+    if (auto ok = check_resource_json(*impl_, r.json, r.type, r.id); !ok) return ok.error();
+  }
+
+  Transaction tx(*impl_);
+  if (auto ok = tx.begin(); !ok) return ok.error();
+  PutSummary summary;
+  auto exists = patient_exists(*impl_, patient_id);
+  if (!exists) return exists.error();
+  if (!*exists) return summary;  // rolled back: nothing stored
+  summary.patient_found = true;
+  const std::string at = format_instant(now);
+  for (const Resource& r : resources) {
+    auto outcome = upsert_resource(*impl_, patient_id, r, at);
+    if (!outcome) return outcome.error();
+    (*outcome == PutOutcome::replaced ? summary.replaced : summary.inserted) += 1;
+  }
+  if (auto ok = touch_patient(*impl_, patient_id, at); !ok) return ok.error();
+  if (audit) {
+    if (auto ok = append_in_transaction(*impl_, *audit); !ok) return ok.error();
+  }
+  if (auto ok = tx.commit(); !ok) return ok.error();
+  return summary;
+}
+
+Result<std::optional<PatientEntry>> Store::patient(std::string_view id) {
+  if (!valid_id(id)) return argument_error("patient_id", "not a valid FHIR id");
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->prepare("SELECT id, json, created_at, updated_at FROM patients WHERE id = ?1");
+  if (!st) return st.error();
+  sql::Use use(**st);
+  use->bind(1, id);
+  const int rc = use->step();
+  if (rc == SQLITE_DONE) return std::optional<PatientEntry>();
+  if (rc != SQLITE_ROW) return impl_->fail("reading a patient");
+  auto created = parse_time(*impl_, use->text(2));
+  if (!created) return created.error();
+  auto updated = parse_time(*impl_, use->text(3));
+  if (!updated) return updated.error();
+  return std::optional<PatientEntry>(
+      PatientEntry{std::string(use->text(0)), std::string(use->text(1)), *created, *updated});
+}
+
+Result<std::vector<std::string>> Store::patient_resources(std::string_view patient_id) {
+  if (!valid_id(patient_id)) return argument_error("patient_id", "not a valid FHIR id");
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->prepare("SELECT json FROM resources WHERE patient_id = ?1 ORDER BY seq");
+  if (!st) return st.error();
+  sql::Use use(**st);
+  use->bind(1, patient_id);
+  std::vector<std::string> out;
+  int rc = SQLITE_ROW;
+  while ((rc = use->step()) == SQLITE_ROW) out.emplace_back(use->text(0));
+  if (rc != SQLITE_DONE) return impl_->fail("reading resources");
+  return out;
+}
+
+Result<std::vector<PatientEntry>> Store::list_patients() {
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->prepare("SELECT id, json, created_at, updated_at FROM patients ORDER BY id");
+  if (!st) return st.error();
+  sql::Use use(**st);
+  std::vector<PatientEntry> out;
+  int rc = SQLITE_ROW;
+  while ((rc = use->step()) == SQLITE_ROW) {
+    auto created = parse_time(*impl_, use->text(2));
+    if (!created) return created.error();
+    auto updated = parse_time(*impl_, use->text(3));
+    if (!updated) return updated.error();
+    out.push_back({std::string(use->text(0)), std::string(use->text(1)), *created, *updated});
+  }
+  if (rc != SQLITE_DONE) return impl_->fail("listing patients");
+  return out;
+}
+
+Result<bool> Store::delete_patient(std::string_view id, const std::optional<AuditRecord>& audit) {
+  if (!valid_id(id)) return argument_error("patient_id", "not a valid FHIR id");
+  if (auto ok = check_optional_audit(audit); !ok) return ok.error();
+  std::lock_guard lock(impl_->mu);
+  if (auto ok = impl_->writable(); !ok) return ok.error();
+  Transaction tx(*impl_);
+  if (auto ok = tx.begin(); !ok) return ok.error();
+  auto st = impl_->prepare("DELETE FROM patients WHERE id = ?1");  // cascades to resources
+  if (!st) return st.error();
+  {
+    sql::Use use(**st);
+    use->bind(1, id);
+    if (auto ok = run(*impl_, *use, "deleting a patient"); !ok) return ok.error();
+  }
+  if (sqlite3_changes(impl_->db) == 0) return false;  // rolled back: nothing to do
+  if (audit) {
+    if (auto ok = append_in_transaction(*impl_, *audit); !ok) return ok.error();
+  }
+  if (auto ok = tx.commit(); !ok) return ok.error();
+  return true;
+}
+
+// ---- Feedback -----------------------------------------------------------------------------
+
+Result<bool> Store::put_feedback(std::string_view service_id, std::string_view feedback_key,
+                                 std::string_view json, Instant now) {
+  if (!valid_id(service_id)) return argument_error("service_id", "not a valid id");
+  if (feedback_key.empty() || feedback_key.size() > 512 ||
+      feedback_key.find('\0') != std::string_view::npos) {
+    return argument_error("feedback_key", "empty, longer than 512 bytes, or holds a NUL byte");
+  }
+  if (!plausible_json_bytes(json)) {
+    return argument_error("json", "empty, too large, or holds a NUL byte");
+  }
+  std::lock_guard lock(impl_->mu);
+  if (auto ok = impl_->writable(); !ok) return ok.error();
+  auto facts = json_facts(*impl_, json);
+  if (!facts) return facts.error();
+  if (!facts->valid) return argument_error("json", "not well-formed JSON");
+  // A single statement commits on its own (autocommit), durably.
+  auto st = impl_->prepare(
+      "INSERT INTO feedback (service_id, feedback_key, json, received_at)"
+      " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (service_id, feedback_key) DO NOTHING");
+  if (!st) return st.error();
+  sql::Use use(**st);
+  use->bind(1, service_id);
+  use->bind(2, feedback_key);
+  use->bind(3, json);
+  use->bind(4, format_instant(now));
+  if (auto ok = run(*impl_, *use, "storing feedback"); !ok) return ok.error();
+  return sqlite3_changes(impl_->db) == 1;
+}
+
+Result<std::vector<std::string>> Store::feedback(std::string_view service_id) {
+  if (!valid_id(service_id)) return argument_error("service_id", "not a valid id");
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->prepare("SELECT json FROM feedback WHERE service_id = ?1 ORDER BY seq");
+  if (!st) return st.error();
+  sql::Use use(**st);
+  use->bind(1, service_id);
+  std::vector<std::string> out;
+  int rc = SQLITE_ROW;
+  while ((rc = use->step()) == SQLITE_ROW) out.emplace_back(use->text(0));
+  if (rc != SQLITE_DONE) return impl_->fail("reading feedback");
+  return out;
+}
+
+// ---- Audit --------------------------------------------------------------------------------
+
+Result<std::int64_t> Store::append_audit(const AuditRecord& record) {
+  if (auto ok = check_audit_record(record); !ok) return ok.error();
+  std::lock_guard lock(impl_->mu);
+  if (auto ok = impl_->writable(); !ok) return ok.error();
+  Transaction tx(*impl_);
+  if (auto ok = tx.begin(); !ok) return ok.error();
+  auto seq = append_in_transaction(*impl_, record);
+  if (!seq) return seq.error();
+  if (auto ok = tx.commit(); !ok) return ok.error();
+  return *seq;
+}
+
+Result<std::vector<AuditEntry>> Store::audit_entries(std::int64_t after_seq, std::size_t limit) {
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->prepare(
+      "SELECT seq, time, kind, caller, patient_id, input_sha256, knowledge_version, profile,"
+      " report_sha256, hash FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+  if (!st) return st.error();
+  sql::Use use(**st);
+  use->bind(1, after_seq);
+  use->bind(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+  std::vector<AuditEntry> out;
+  int rc = SQLITE_ROW;
+  while ((rc = use->step()) == SQLITE_ROW) {
+    auto time = parse_time(*impl_, use->text(1));
+    if (!time) return time.error();
+    AuditEntry e;
+    e.seq = use->int64(0);
+    e.record = AuditRecord{*time,
+                           std::string(use->text(2)),
+                           std::string(use->text(3)),
+                           std::string(use->text(4)),
+                           std::string(use->text(5)),
+                           std::string(use->text(6)),
+                           std::string(use->text(7)),
+                           std::string(use->text(8))};
+    e.hash = std::string(use->text(9));
+    out.push_back(std::move(e));
+  }
+  if (rc != SQLITE_DONE) return impl_->fail("reading the audit log");
+  return out;
+}
+
+Result<AuditCheck> Store::verify_audit() {
+  std::lock_guard lock(impl_->mu);
+  AuditCheck check;
+  check.head = std::string(kGenesisHash);
+
+  // The append-only triggers must still be there (someone with the file could drop them).
+  {
+    auto st = impl_->prepare(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit' AND"
+        " name IN ('audit_append_only_update', 'audit_append_only_delete',"
+        " 'audit_append_only_insert') AND instr(sql, 'RAISE(ABORT') > 0");
+    if (!st) return st.error();
+    sql::Use use(**st);
+    if (use->step() != SQLITE_ROW) return impl_->fail("reading the schema");
+    check.guards_present = use->int64(0) == 3;
+  }
+
+  // One statement: a consistent snapshot even while others append (WAL).
+  auto st = impl_->prepare(
+      "SELECT seq, time, kind, caller, patient_id, input_sha256, knowledge_version, profile,"
+      " report_sha256, prev_hash, hash FROM audit ORDER BY seq");
+  if (!st) return st.error();
+  sql::Use use(**st);
+  std::string prev(kGenesisHash);
+  std::int64_t expected = 1;
+  int rc = SQLITE_ROW;
+  while ((rc = use->step()) == SQLITE_ROW) {
+    ++check.entries;
+    if (check.first_bad_seq) continue;  // count the rest
+    const std::int64_t seq = use->int64(0);
+    const std::string n = std::to_string(expected);
+    if (seq > expected) {
+      check.first_bad_seq = expected;
+      check.why = "entry " + n + " is missing (sequence gap): an entry was deleted";
+      continue;
+    }
+    if (seq < expected) {
+      check.first_bad_seq = seq;
+      check.why = "entry " + std::to_string(seq) + " has a sequence number out of range";
+      continue;
+    }
+    const AuditFields fields{use->text(1), use->text(2), use->text(3), use->text(4),
+                             use->text(5), use->text(6), use->text(7), use->text(8)};
+    const std::string_view stored_prev = use->text(9);
+    const std::string_view stored_hash = use->text(10);
+    if (stored_prev != prev) {
+      check.first_bad_seq = seq;
+      check.why = "entry " + n +
+                  " does not link to the entry before it: an entry was inserted, deleted or"
+                  " reordered";
+      continue;
+    }
+    if (chain_hash(prev, seq, fields) != stored_hash) {
+      check.first_bad_seq = seq;
+      check.why = "entry " + n + " does not match its hash: a field was changed";
+      continue;
+    }
+    prev = std::string(stored_hash);
+    ++expected;
+  }
+  if (rc != SQLITE_DONE) return impl_->fail("reading the audit log");
+  if (!check.first_bad_seq && !check.guards_present) {
+    check.why = "the append-only triggers of the audit table are missing or altered";
+  }
+  if (check.intact()) check.head = prev;
+  return check;
+}
+
+}  // namespace khe::store
