@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli.h"
+#include "cli/input.h"
 #include "cli/knowledge_source.h"
 #include "pk/model.h"
 #include "pk/pta.h"
@@ -71,10 +72,11 @@ int tdm_pta_command(const TdmPtaOptions& o, std::ostream& out, std::ostream& err
     err << "error: --target must be LOW-HIGH in ng/mL, e.g. 8-15\n";
     return kUsageError;
   }
+  // A centre's folder that does not load is a usage error (2), as for every command.
   auto k = load_knowledge(o.knowledge_dir);
   if (!k) {
-    err << "error: " << k.error().to_string() << "\n";
-    return kInternalError;
+    print_error(err, k.error());
+    return kUsageError;
   }
   const pk::Models* models = &k->pk_models;
   if (models->by_id.empty()) {

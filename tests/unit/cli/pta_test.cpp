@@ -82,22 +82,24 @@ TEST(cliTdmPta, DefaultModelAndDomainWarning) {
 
 TEST(cliTdmPta, UsageErrorsExitTwo) {
   const std::vector<std::vector<std::string>> cases = {
-      {"tdm", "pta"},                          // required options missing
-      pta_args({"--bogus"}),                   // unknown option
-      pta_args({"--format", "html"}),          // unknown format
-      pta_args({"--target", "15"}),            // not LOW-HIGH
-      pta_args({"--target", "15-5"}),          // LOW > HIGH
-      pta_args({"--target", "a-b"}),           //
-      pta_args({"--model", "nope"}),           // unknown model
-      pta_args({"--weight-min-kg", "30"}),     // A > B
-      pta_args({"--mg-per-kg-day", "0"}),      // non-positive dose
-      pta_args({"--interval-h", "-12"}),       //
-      pta_args({"--n", "0"}),                  // n = 0
-      pta_args({"--n", "-5"}),                 //
-      pta_args({"--weight-max-kg", "heavy"}),  // not a number
+      {"tdm", "pta"},                                           // required options missing
+      pta_args({"--bogus"}),                                    // unknown option
+      pta_args({"--format", "html"}),                           // unknown format
+      pta_args({"--target", "15"}),                             // not LOW-HIGH
+      pta_args({"--target", "15-5"}),                           // LOW > HIGH
+      pta_args({"--target", "a-b"}),                            //
+      pta_args({"--model", "nope"}),                            // unknown model
+      pta_args({"--weight-min-kg", "30"}),                      // A > B
+      pta_args({"--mg-per-kg-day", "0"}),                       // non-positive dose
+      pta_args({"--interval-h", "-12"}),                        //
+      pta_args({"--n", "0"}),                                   // n = 0
+      pta_args({"--n", "-5"}),                                  //
+      pta_args({"--weight-max-kg", "heavy"}),                   // not a number
+      pta_args({"--knowledge", "/nonexistent/khe-knowledge"}),  // no such folder
   };
   for (const auto& args : cases) {
     const RunResult r = run_binary(args);
+    EXPECT_EQ(r.err.find("internal error"), std::string::npos);
     std::string shown;
     for (const auto& a : args) shown += a + " ";
     EXPECT_EQ(r.status, 2) << shown << "\n" << r.err;
