@@ -1,13 +1,23 @@
 #include "cli/input.h"
 
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <istream>
 #include <ostream>
+#include <string_view>
 
 namespace khe::cli {
 namespace {
+
+bool parse_number(std::string_view s, double& out) {
+  if (s.empty()) return false;
+  const char* end = s.data() + s.size();
+  auto [ptr, ec] = std::from_chars(s.data(), end, out);
+  return ec == std::errc() && ptr == end && std::isfinite(out);
+}
 
 std::optional<std::string> read_stream(std::istream& s, std::size_t limit) {
   std::string bytes;
@@ -35,6 +45,14 @@ std::optional<std::string> read_input(const std::string& path, std::istream& in,
   std::ifstream file(path, std::ios::binary);
   if (!file) return std::nullopt;
   return read_stream(file, limit);
+}
+
+bool parse_target_range(const std::string& text, double& low, double& high) {
+  const auto dash = text.find('-', 1);
+  if (dash == std::string::npos) return false;
+  const std::string_view s(text);
+  return parse_number(s.substr(0, dash), low) && parse_number(s.substr(dash + 1), high) &&
+         low >= 0.0 && low < high;
 }
 
 std::optional<Instant> resolve_as_of(const std::optional<std::string>& option, std::ostream& err) {

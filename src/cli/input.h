@@ -20,6 +20,10 @@ std::optional<std::string> read_input(const std::string& path, std::istream& in,
 // reads the clock. nullopt (after writing the error) when --as-of is not a FHIR dateTime.
 std::optional<Instant> resolve_as_of(const std::optional<std::string>& option, std::ostream& err);
 
+// A --target "LOW-HIGH" in ng/mL (e.g. "8-15", "8.5-15"): two finite numbers with
+// 0 <= LOW < HIGH. False, with low and high unspecified, otherwise.
+bool parse_target_range(const std::string& text, double& low, double& high);
+
 // Writes "error: <what>" for an expected failure (no patient data in it).
 void print_error(std::ostream& err, const Error& e);
 

@@ -54,27 +54,6 @@ std::vector<const knowledge::AlertText*> alerts_of(const knowledge::Knowledge& k
   return out;
 }
 
-const char* structure_name(knowledge::PkStructure s) {
-  return s == knowledge::PkStructure::two_cmt_oral ? "2cmt_oral" : "1cmt_oral";
-}
-
-const char* error_model_name(knowledge::PkErrorModel e) {
-  switch (e) {
-    case knowledge::PkErrorModel::additive:
-      return "additive";
-    case knowledge::PkErrorModel::proportional:
-      return "proportional";
-    case knowledge::PkErrorModel::combined:
-      return "combined";
-  }
-  return "";
-}
-
-// Canonical units of the structural parameters as the loader stores them.
-const char* pk_unit(const std::string& parameter) {
-  return parameter == "ka" ? "/h" : (parameter == "CL" || parameter == "Q") ? "L/h" : "L";
-}
-
 std::string covariate_text(const knowledge::PkCovariateEffect& e) {
   if (e.kind == knowledge::PkCovariateEffect::Kind::power)
     return "(" + e.covariate + " / " + write::format_number(e.reference, 6) + " kg)^" +
@@ -93,15 +72,16 @@ std::string range_text(const knowledge::PkRange& r, const char* unit) {
 void print_pk_text(const knowledge::Knowledge& k, std::ostream& out) {
   for (const auto& [id, m] : k.pk_models.by_id) {
     out << "PK model " << id << (m.is_default ? " (default)" : "") << "  " << m.name << "\n";
-    out << "  " << m.drug << ", " << structure_name(m.structure) << "; " << m.population << "\n";
+    out << "  " << m.drug << ", " << knowledge::structure_name(m.structure) << "; " << m.population
+        << "\n";
     for (const auto& [name, par] : m.parameters) {
       out << "  - " << name << " = " << write::format_number(par.typical, 6) << " "
-          << pk_unit(name);
+          << knowledge::pk_parameter_unit(name);
       for (const auto& c : par.covariates) out << " x " << covariate_text(c);
       if (par.omega_sd) out << "; IIV omega " << write::format_number(*par.omega_sd, 6);
       out << "\n";
     }
-    out << "  residual error " << error_model_name(m.residual.model);
+    out << "  residual error " << knowledge::error_model_name(m.residual.model);
     if (m.residual.additive_sd > 0)
       out << ", additive SD " << write::format_number(m.residual.additive_sd, 6) << " ng/mL";
     if (m.residual.proportional_sd > 0)
@@ -130,7 +110,7 @@ Json pk_json(const knowledge::Knowledge& k) {
       for (const auto& c : par.covariates) covs.push_back(covariate_text(c));
       params.push_back({{"name", name},
                         {"typical", par.typical},
-                        {"unit", pk_unit(name)},
+                        {"unit", knowledge::pk_parameter_unit(name)},
                         {"covariates", covs},
                         {"omega_sd", par.omega_sd ? Json(*par.omega_sd) : Json(nullptr)}});
     }
@@ -139,10 +119,10 @@ Json pk_json(const knowledge::Knowledge& k) {
          {"name", m.name},
          {"default", m.is_default},
          {"drug", m.drug},
-         {"structure", structure_name(m.structure)},
+         {"structure", knowledge::structure_name(m.structure)},
          {"parameters", params},
          {"residual_error",
-          {{"model", error_model_name(m.residual.model)},
+          {{"model", knowledge::error_model_name(m.residual.model)},
            {"additive_sd_ng_per_mL", m.residual.additive_sd},
            {"proportional_sd", m.residual.proportional_sd}}},
          {"validity", {{"weight", range(m.weight_kg, "kg")}, {"age", range(m.age_years, "a")}}},

@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
@@ -21,21 +20,6 @@
 
 namespace khe::cli {
 namespace {
-
-bool parse_number(const std::string& s, double& out) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  out = std::strtod(s.c_str(), &end);
-  return end == s.c_str() + s.size() && std::isfinite(out);
-}
-
-// "LOW-HIGH", both non-negative numbers, LOW < HIGH.
-bool parse_target(const std::string& s, double& low, double& high) {
-  const auto dash = s.find('-', 1);
-  if (dash == std::string::npos) return false;
-  return parse_number(s.substr(0, dash), low) && parse_number(s.substr(dash + 1), high) &&
-         low >= 0.0 && low < high;
-}
 
 struct Target {
   double low = 0.0;
@@ -87,8 +71,7 @@ std::string to_text(const pk::TdmResult& r, const Target& target, Instant as_of)
   }
   s << "Individual clearance " << fixed(r.individual.cl_L_per_h, 3) << " L/h (typical "
     << fixed(r.typical.cl_L_per_h, 3) << "), volume " << fixed(r.individual.v_L, 1)
-    << " L, half-life " << fixed(std::log(2.0) * r.individual.v_L / r.individual.cl_L_per_h, 1)
-    << " h.\n";
+    << " L, half-life " << fixed(pk::half_life(r.individual).count(), 1) << " h.\n";
   if (r.current) {
     s << "Current regimen " << fixed(r.current->dose.value, 3) << " mg every "
       << fixed(r.current->interval.count(), 1) << " h: predicted steady-state trough "
@@ -128,7 +111,7 @@ int tdm_command(const TdmCommandOptions& o, std::istream& in, std::ostream& out,
   }
   Target target;
   if (o.target) {
-    if (!parse_target(*o.target, target.low, target.high)) {
+    if (!parse_target_range(*o.target, target.low, target.high)) {
       err << "error: --target must be LOW-HIGH in ng/mL with 0 <= LOW < HIGH, e.g. 8-15\n";
       return kUsageError;
     }

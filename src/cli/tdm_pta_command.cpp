@@ -21,21 +21,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-bool parse_number(std::string_view s, double& out) {
-  if (s.empty()) return false;
-  const char* end = s.data() + s.size();
-  auto [ptr, ec] = std::from_chars(s.data(), end, out);
-  return ec == std::errc() && ptr == end && std::isfinite(out);
-}
-
-// "LOW-HIGH" (ng/mL), e.g. "5-15" or "8.5-15".
-bool parse_target(const std::string& s, double& low, double& high) {
-  const auto dash = s.find('-');
-  if (dash == std::string::npos || dash == 0) return false;
-  return parse_number(std::string_view(s).substr(0, dash), low) &&
-         parse_number(std::string_view(s).substr(dash + 1), high);
-}
-
 std::string quantile_key(double p) {
   const int pct = int(std::lround(p * 100));
   return std::string("p") + (pct < 10 ? "0" : "") + std::to_string(pct);
@@ -68,7 +53,7 @@ CLI::App* add_tdm_pta_subcommand(CLI::App& tdm, TdmPtaOptions& o) {
 
 int tdm_pta_command(const TdmPtaOptions& o, std::ostream& out, std::ostream& err) {
   pk::PtaOptions p;
-  if (!parse_target(o.target, p.target_low_ng_per_ml, p.target_high_ng_per_ml)) {
+  if (!parse_target_range(o.target, p.target_low_ng_per_ml, p.target_high_ng_per_ml)) {
     err << "error: --target must be LOW-HIGH in ng/mL, e.g. 8-15\n";
     return kUsageError;
   }

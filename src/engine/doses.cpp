@@ -120,9 +120,7 @@ class Dosing {
     double smallest = tablets.front();
     double n = std::round(d.dose.value / smallest);
     if (n >= 1 && std::fabs(n * smallest - d.dose.value) < 1e-9)
-      d.notes.push_back(
-          "Tablet option for a child who can swallow tablets whole (never split or crushed): " +
-          fmt_num(n * smallest) + " mg.");
+      d.notes.push_back(tablet_option_note(fmt_num(n * smallest) + " mg"));
     c_.out.doses.push_back(std::move(d));
   }
 

@@ -117,8 +117,6 @@ struct Response {
   Provenance why;                        // RESP-1
 };
 
-// The latest sirolimus level against its target (TARGET-1), whether it can guide a dose
-// change (DOSE-SIR-ADJ-1), and the new dose when it can.
 // The model-based estimate of DOSE-SIR-ADJ-1 ("a model-based estimate replaces this rule
 // where its model covers the child"): the Bayesian MAP fit of the knowledge's default
 // sirolimus PK model on every level so far (src/pk), the same result `khe tdm` gives for the
@@ -137,6 +135,8 @@ struct ModelBasedDosing {
   Provenance why;              // DOSE-SIR-ADJ-1, with the model's source
 };
 
+// The latest sirolimus level against its target (TARGET-1), whether it can guide a dose
+// change (DOSE-SIR-ADJ-1), and the new dose when it can.
 struct TroughAssessment {
   model::Measured value;  // ng/mL, whole blood
   Instant time{};

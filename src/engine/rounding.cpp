@@ -22,4 +22,9 @@ Measurable measurable(const Ctx& c, Milligrams calc, MgPerMl conc, Milligrams ca
                       c.p.num("DOSE-RND-1", "max_round_up_fraction"), down_only, cap);
 }
 
+std::string tablet_option_note(const std::string& tablets) {
+  return "Tablet option for a child who can swallow tablets whole (never split or crushed): " +
+         tablets + ".";
+}
+
 }  // namespace khe::engine

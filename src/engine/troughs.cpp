@@ -24,6 +24,13 @@ const model::MedicationCourse* course_at(const Ctx& c, Instant t) {
   return best;
 }
 
+// A drug of DOSE-SIR-ADJ-1's interaction classes (CYP3A4/P-gp inhibitors and inducers).
+bool interacts(const Ctx& c, const model::MedicationCourse& m) {
+  for (const auto& cls : c.p.list("DOSE-SIR-ADJ-1", "interaction_classes"))
+    if (c.is(m, cls)) return true;
+  return false;
+}
+
 // Why the level cannot guide a dose change; empty when it can (DOSE-SIR-ADJ-1).
 std::vector<std::string> adjustment_obstacles(const Ctx& c, const LabResult& level,
                                               const model::MedicationCourse* course) {
@@ -62,10 +69,7 @@ std::vector<std::string> adjustment_obstacles(const Ctx& c, const LabResult& lev
 
   const Seconds window = seconds_of_days(P.num("DOSE-SIR-ADJ-1", "interaction_window"));
   for (const auto& m : c.rec.medications) {
-    bool interacting = false;
-    for (const auto& cls : P.list("DOSE-SIR-ADJ-1", "interaction_classes"))
-      interacting = interacting || c.is(m, cls);
-    if (!interacting) continue;
+    if (!interacts(c, m)) continue;
     for (const auto& t : {m.start, m.end})
       if (t && *t <= level.time && level.time - *t <= window) {
         why.push_back(m.drug + " started or stopped within " +
@@ -135,10 +139,7 @@ ModelBasedDosing model_based_dosing(const Ctx& c, const TroughAssessment& t) {
   std::optional<Instant> clear_from;  // the first time no interaction can affect a level
   std::vector<std::string> exposed;
   for (const auto& m : c.rec.medications) {
-    bool interacting = false;
-    for (const auto& cls : P.list("DOSE-SIR-ADJ-1", "interaction_classes"))
-      interacting = interacting || c.is(m, cls);
-    if (!interacting || !m.start || *m.start > c.as_of) continue;
+    if (!interacts(c, m) || !m.start || *m.start > c.as_of) continue;
     const Instant until = std::min(m.end.value_or(c.as_of), c.as_of) + window;
     if (!clear_from || until > *clear_from) clear_from = until;
     if (until > t.time && std::find(mb.interacting_drugs.begin(), mb.interacting_drugs.end(),
@@ -198,9 +199,7 @@ std::optional<Dose> model_dose(Ctx& c, ModelBasedDosing& mb) {
   d.interval_h = rec.interval.count();
   d.volume = rec.volume;
   d.concentration = rec.concentration;
-  const bool dilute = rec.concentration.value == P.num("DOSE-SIR-1", "dilution") &&
-                      rec.concentration.value != P.num("DOSE-SIR-1", "solution");
-  d.formulation = P.text("DOSE-SIR-1", dilute ? "dilution_name" : "solution_name");
+  d.formulation = P.text("DOSE-SIR-1", rec.diluted ? "dilution_name" : "solution_name");
   d.route = P.text("DOSE-SIR-1", "route");
   d.capped = rec.limited_by_cap;
   d.body = c.out.body;
@@ -224,7 +223,7 @@ std::optional<Dose> model_dose(Ctx& c, ModelBasedDosing& mb) {
     std::string tabs;
     for (const auto& tab : rec.tablets)
       tabs += (tabs.empty() ? "" : " + ") + fmt_num(tab.value) + " mg";
-    d.notes.push_back("or whole tablets " + tabs + ", for a child who can swallow them");
+    d.notes.push_back(tablet_option_note(tabs));
   }
   mb.used_for_dose = true;
   return d;

@@ -87,17 +87,10 @@ struct Walker {
   }
 };
 
-// Canonical unit of each structural parameter.
-const std::map<std::string, std::string>& parameter_units() {
-  static const std::map<std::string, std::string> u = {
-      {"CL", "L/h"}, {"V", "L"}, {"ka", "/h"}, {"Q", "L/h"}, {"V2", "L"}};
-  return u;
-}
-
 PkParameter parse_parameter(const json& j, const std::string& name, const std::string& path,
                             const Walker& w) {
   PkParameter par;
-  par.typical = w.quantity(j, "typical", path, parameter_units().at(name)).value_or(0.0);
+  par.typical = w.quantity(j, "typical", path, pk_parameter_unit(name)).value_or(0.0);
   if (!(par.typical > 0.0) && w.member(j, "typical", path, false))
     w.p.add(w.file, path + ".typical.value", "must be positive");
   par.evidence = w.evidence(j, path);
@@ -188,10 +181,10 @@ PkModel parse_model(const json& doc, const std::string& file, const Knowledge& k
   }
   std::string structure = w.text(doc, "structure", root);
   std::vector<std::string> needed;
-  if (structure == "1cmt_oral") {
+  if (structure == structure_name(PkStructure::one_cmt_oral)) {
     m.structure = PkStructure::one_cmt_oral;
     needed = {"CL", "V", "ka"};
-  } else if (structure == "2cmt_oral") {
+  } else if (structure == structure_name(PkStructure::two_cmt_oral)) {
     m.structure = PkStructure::two_cmt_oral;
     needed = {"CL", "V", "ka", "Q", "V2"};
   } else if (!structure.empty()) {
@@ -209,7 +202,7 @@ PkModel parse_model(const json& doc, const std::string& file, const Knowledge& k
   if (params && !params->is_object()) p.add(file, "$.parameters", "expected an object");
   if (params && params->is_object()) {
     for (const auto& [name, j] : params->items()) {
-      if (!parameter_units().count(name) ||
+      if (pk_parameter_unit(name) == nullptr ||
           std::find(needed.begin(), needed.end(), name) == needed.end()) {
         p.add(file, "$.parameters." + name, "not a parameter of structure " + structure);
         continue;
@@ -226,13 +219,13 @@ PkModel parse_model(const json& doc, const std::string& file, const Knowledge& k
     const std::string rp = "$.residual_error";
     std::string model = w.text(*re, "model", rp);
     bool add = false, prop = false;
-    if (model == "additive") {
+    if (model == error_model_name(PkErrorModel::additive)) {
       m.residual.model = PkErrorModel::additive;
       add = true;
-    } else if (model == "proportional") {
+    } else if (model == error_model_name(PkErrorModel::proportional)) {
       m.residual.model = PkErrorModel::proportional;
       prop = true;
-    } else if (model == "combined") {
+    } else if (model == error_model_name(PkErrorModel::combined)) {
       m.residual.model = PkErrorModel::combined;
       add = prop = true;
     } else if (!model.empty()) {
@@ -267,6 +260,29 @@ PkModel parse_model(const json& doc, const std::string& file, const Knowledge& k
 }
 
 }  // namespace
+
+const char* structure_name(PkStructure s) {
+  return s == PkStructure::two_cmt_oral ? "2cmt_oral" : "1cmt_oral";
+}
+
+const char* error_model_name(PkErrorModel e) {
+  switch (e) {
+    case PkErrorModel::additive:
+      return "additive";
+    case PkErrorModel::proportional:
+      return "proportional";
+    case PkErrorModel::combined:
+      return "combined";
+  }
+  return "";
+}
+
+const char* pk_parameter_unit(std::string_view name) {
+  if (name == "CL" || name == "Q") return "L/h";
+  if (name == "V" || name == "V2") return "L";
+  if (name == "ka") return "/h";
+  return nullptr;
+}
 
 const PkModel* PkModels::find(const std::string& id) const {
   auto it = by_id.find(id);

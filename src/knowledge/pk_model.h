@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace khe::knowledge {
@@ -77,5 +78,13 @@ struct PkModels {
   const PkModel* find(const std::string& id) const;
   const PkModel* default_model() const;  // nullptr when there is no model
 };
+
+// The files' names of these values ("1cmt_oral", "additive", ...): the loader reads by
+// them and `khe knowledge` prints them.
+const char* structure_name(PkStructure s);
+const char* error_model_name(PkErrorModel e);
+// The canonical unit a structural parameter is stored in ("CL" -> "L/h", "V" -> "L",
+// "ka" -> "/h"); nullptr for a name that is not a structural parameter.
+const char* pk_parameter_unit(std::string_view name);
 
 }  // namespace khe::knowledge

@@ -73,8 +73,6 @@ std::vector<double> cholesky(const std::vector<double>& a, std::size_t n) {
   return l;
 }
 
-Hours half_life(const Individual& p) { return Hours(std::log(2.0) * p.v_L / p.cl_L_per_h); }
-
 // Interval of the current regimen: the latest sirolimus course (not planned, not on hold)
 // that started at or before as_of and carries an interval.
 std::optional<double> record_interval_h(const model::Record& r, Instant as_of) {
@@ -517,9 +515,8 @@ Result<TdmResult> fit(const model::Record& record, const Models& models,
         upper = std::min(upper, o.cap_mg);
         rec.limited_by_cap = true;
       }
-      const double conc = (o.dilution_mg_per_ml > 0.0 && dose < o.dilution_below_mg)
-                              ? o.dilution_mg_per_ml
-                              : o.solution_mg_per_ml;
+      rec.diluted = o.dilution_mg_per_ml > 0.0 && dose < o.dilution_below_mg;
+      const double conc = rec.diluted ? o.dilution_mg_per_ml : o.solution_mg_per_ml;
       const bool young = r.age_years && o.round_down_below_days > 0.0 &&
                          *r.age_years * 365.25 < o.round_down_below_days;
       const Rounded rd = round_dose(dose, conc, o, young, lower, upper);

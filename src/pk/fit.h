@@ -141,6 +141,7 @@ struct TdmRecommendation {
   Hours interval{0.0};
   Millilitres volume{0.0};
   MgPerMl concentration{0.0};  // of the liquid the volume refers to
+  bool diluted = false;  // the pharmacy dilution (dose under dilution_below), not the solution
   // Whole tablets giving exactly `dose` (largest strengths first); empty when none fits.
   std::vector<Milligrams> tablets;
   Milligrams unrounded_dose{0.0};  // before the step limit, cap and rounding

@@ -197,6 +197,8 @@ NgPerMl steady_state_concentration(const Individual& p, Milligrams dose, Hours t
   return concentration(p, advance(p, steady_state_after_dose(p, dose, tau), since_dose));
 }
 
+Hours half_life(const Individual& p) { return Hours(std::log(2.0) * p.v_L / p.cl_L_per_h); }
+
 NgPerMl steady_state_trough(const Individual& p, Milligrams dose, Hours tau) {
   // One compartment: the dose enters the depot, so the central amount just before the next
   // dose equals the one just after it (the fixed point's own equation); no advance needed.

@@ -67,6 +67,10 @@ NgPerMl steady_state_concentration(const Individual& p, Milligrams dose, Hours t
 // Steady-state trough (just before the next dose).
 NgPerMl steady_state_trough(const Individual& p, Milligrams dose, Hours tau);
 
+// Elimination half-life ln 2 · V / CL (for two compartments, of the central compartment:
+// a lower bound of the terminal one).
+Hours half_life(const Individual& p);
+
 // Concentrations at `times` (any order) for the dose history. Event order at equal times:
 // the concentration at a dose time is taken before that dose (a trough drawn at the dose
 // time is a trough); a steady-state dose replaces the amounts by the steady-state ones

@@ -1,9 +1,12 @@
 #include "write/json_stream.h"
 
 #include <charconv>
+#include <cmath>
 #include <cstddef>
 
 #include <nlohmann/json.hpp>
+
+#include "write/number.h"
 
 namespace khe::write {
 namespace {
@@ -142,6 +145,15 @@ void JsonStream::value(std::int64_t n) {
 void JsonStream::value(double d) {
   begin_value();
   append_json_double(out_, d);
+}
+
+void JsonStream::rounded(double d, int decimals) {
+  const double r = round_to(d, decimals);
+  if (std::isfinite(r) && std::abs(r) < 1e15 && r == std::floor(r)) {
+    value(static_cast<std::int64_t>(r));
+  } else {
+    value(r);
+  }
 }
 
 void JsonStream::null() {

@@ -32,6 +32,9 @@ class JsonStream {
   void value(std::int64_t n);
   void value(int n) { value(static_cast<std::int64_t>(n)); }
   void value(double d);
+  // `d` rounded to `decimals` places (number.h's round_to); an integral result is written as
+  // an integer ("12", not "12.0"), a non-finite one as null. How the report writes numbers.
+  void rounded(double d, int decimals);
   void null();
 
  private:

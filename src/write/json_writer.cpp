@@ -32,14 +32,7 @@ class ReportWriter {
 
  private:
   // A rounded number; integral values are written as integers ("12", not "12.0").
-  void num(double v, int decimals) {
-    const double r = round_to(v, decimals);
-    if (std::isfinite(r) && std::abs(r) < 1e15 && r == std::floor(r)) {
-      j_.value(static_cast<std::int64_t>(r));
-    } else {
-      j_.value(r);
-    }
-  }
+  void num(double v, int decimals) { j_.rounded(v, decimals); }
   template <typename Q>
   void opt_num(const std::optional<Q>& q, int decimals) {
     q ? num(q->value, decimals) : j_.null();

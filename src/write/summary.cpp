@@ -1,12 +1,12 @@
 #include "write/summary.h"
 
 #include <algorithm>
-#include <cmath>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "pk/predict.h"
 #include "write/labels.h"
 #include "write/number.h"
 
@@ -273,12 +273,11 @@ void model_based_lines(const engine::ModelBasedDosing& m, SummarySection& s) {
   const std::string rule = m.why.rule_id;
   if (m.fit) {
     const auto& f = *m.fit;
-    const double half_life = std::log(2.0) * f.individual.v_L / f.individual.cl_L_per_h;
     std::string line = "Model " + f.model_id + " (Bayesian estimate from " +
                        std::to_string(f.observations.size()) + " level(s)): clearance " +
                        format_number(f.individual.cl_L_per_h, 3) + " L/h (typical " +
                        format_number(f.typical.cl_L_per_h, 3) + "), half-life " +
-                       format_number(half_life, 1) + " h";
+                       format_number(pk::half_life(f.individual).count(), 1) + " h";
     if (f.current && f.predicted_trough_ss)
       line += "; " + format_number(f.current->dose.value, 4) + " mg every " +
               format_number(f.current->interval.count(), 1) +

@@ -1,22 +1,15 @@
 #include "write/tdm_json.h"
 
-#include <cmath>
 #include <cstdint>
 #include <string>
 
 #include "core/time.h"
-#include "write/number.h"
 
 namespace khe::write {
 namespace {
 
-// A rounded number; integral values print as integers, as everywhere in the report.
-void num(JsonStream& j, double v, int decimals) {
-  const double r = round_to(v, decimals);
-  if (!std::isfinite(r)) return j.null();
-  if (std::abs(r) < 1e15 && r == std::floor(r)) return j.value(static_cast<std::int64_t>(r));
-  j.value(r);
-}
+// A rounded number, as everywhere in the report.
+void num(JsonStream& j, double v, int decimals) { j.rounded(v, decimals); }
 
 void quantity(JsonStream& j, double v, int decimals, const char* unit) {
   j.begin_object();
@@ -36,7 +29,7 @@ void parameters(JsonStream& j, const pk::Individual& p) {
   j.key("ka");
   quantity(j, p.ka_per_h, 4, "/h");
   j.key("half_life");
-  quantity(j, std::log(2.0) * p.v_L / p.cl_L_per_h, 2, "h");
+  quantity(j, pk::half_life(p).count(), 2, "h");
   j.end_object();
 }
 

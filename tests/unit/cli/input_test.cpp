@@ -20,6 +20,19 @@ std::filesystem::path temp_dir() {
   return dir;
 }
 
+// The --target of `khe tdm` and `khe tdm pta`: one parser, 0 <= LOW < HIGH, both finite.
+TEST(cliInput, TargetRangeParsing) {
+  double low = 0, high = 0;
+  ASSERT_TRUE(parse_target_range("8-15", low, high));
+  EXPECT_EQ(low, 8.0);
+  EXPECT_EQ(high, 15.0);
+  ASSERT_TRUE(parse_target_range("0-2.5", low, high));
+  EXPECT_EQ(high, 2.5);
+  for (const char* bad : {"", "15", "-8-15", "15-8", "8-8", "a-b", "8-", "-15", "8-15x", "8 -15",
+                          "8-inf", "8-nan", "8-1e400"})
+    EXPECT_FALSE(parse_target_range(bad, low, high)) << bad;
+}
+
 TEST(cliInput, ReadsARegularFile) {
   const auto path = temp_dir() / "bundle.json";
   std::ofstream(path) << "{\"resourceType\":\"Bundle\"}";

@@ -77,6 +77,20 @@ TEST(DOSE_SIR_ADJ_1, ModelEstimateReplacesTheLinearRule) {
   EXPECT_NEAR(lin.sirolimus_trough->adjustment->calculated.value, 0.1875, 1e-12);
 }
 
+TEST(DOSE_SIR_ADJ_1, ModelDoseUnderTheDilutionLimitUsesThePharmacyDilution) {
+  // 0.12 mg with a level of 30: the model cuts the dose under 0.1 mg (DOSE-SIR-1).
+  const auto r = on_sirolimus(30, 0.12).eval();
+  const auto& t = *r.sirolimus_trough;
+  ASSERT_TRUE(t.model_based && t.model_based->used_for_dose);
+  ASSERT_TRUE(t.adjustment && t.adjustment->concentration && t.adjustment->volume);
+  const auto& d = *t.adjustment;
+  EXPECT_LT(d.dose.value, 0.1);
+  EXPECT_TRUE(t.model_based->fit->recommendation->diluted);
+  EXPECT_EQ(d.concentration->value, 0.1);
+  EXPECT_EQ(d.formulation, "pharmacy dilution 0.1 mg/mL");
+  EXPECT_NEAR(d.volume->value, d.dose.value / 0.1, 1e-9);
+}
+
 TEST(DOSE_SIR_ADJ_1, OutsideTheModelsDomainTheLinearRuleApplies) {
   // 3 kg: under Fan 2024's 3.3 kg.
   const auto r = on_sirolimus(16, 0.3, 3.0).eval();
