@@ -176,6 +176,14 @@ ModelBasedDosing model_based_dosing(const Ctx& c, const TroughAssessment& t) {
       mb.not_covered_because.push_back(w.message);
   if (!fit.recommendation && mb.not_covered_because.empty())
     mb.not_covered_because.push_back("the model gives no dose recommendation");
+  // The model shrinks toward the typical child: it must never move the dose against the
+  // measured level (raise it on a level above the target, lower it on one below).
+  if (fit.recommendation && fit.current) {
+    const double now = fit.current->dose.value, next = fit.recommendation->dose.value;
+    if ((t.status == "above" && next > now) || (t.status == "below" && next < now))
+      mb.not_covered_because.push_back("the model's dose goes against the measured level (" +
+                                       t.status + " the target)");
+  }
   mb.covers_child = mb.not_covered_because.empty();
   mb.fit = std::move(fit);
   return mb;

@@ -77,6 +77,19 @@ TEST(DOSE_SIR_ADJ_1, ModelEstimateReplacesTheLinearRule) {
   EXPECT_NEAR(lin.sirolimus_trough->adjustment->calculated.value, 0.1875, 1e-12);
 }
 
+TEST(DOSE_SIR_ADJ_1, ModelNeverMovesTheDoseAgainstTheLevel) {
+  // 0.12 mg and a level of 16 (above 5-15): the fit shrinks toward the typical child and
+  // would raise the dose to 0.15 mg; the linear rule answers instead (0.12 x 10 / 16).
+  const auto r = on_sirolimus(16, 0.12).eval();
+  const auto& t = *r.sirolimus_trough;
+  ASSERT_TRUE(t.model_based && t.model_based->fit && t.model_based->fit->recommendation);
+  EXPECT_GT(t.model_based->fit->recommendation->dose.value, 0.12);
+  EXPECT_FALSE(t.model_based->covers_child);
+  EXPECT_TRUE(has_reason_part(t.model_based->not_covered_because, "against the measured level"));
+  ASSERT_TRUE(t.adjustment);
+  EXPECT_NEAR(t.adjustment->calculated.value, 0.075, 1e-12);
+}
+
 TEST(DOSE_SIR_ADJ_1, ModelDoseUnderTheDilutionLimitUsesThePharmacyDilution) {
   // 0.12 mg with a level of 30: the model cuts the dose under 0.1 mg (DOSE-SIR-1).
   const auto r = on_sirolimus(30, 0.12).eval();
