@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -19,6 +21,7 @@ namespace khe::store {
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
+constexpr std::chrono::milliseconds kMaxWalRetryPause{50};
 
 // A refused argument: `where` names it; the message never quotes its value.
 Error argument_error(const char* argument, const char* message) { return Error{argument, message}; }
@@ -283,35 +286,30 @@ Result<bool> check_optional_audit(const std::optional<AuditRecord>& audit) {
   return check_audit_record(*audit);
 }
 
-Result<bool> table_exists(Impl& impl, std::string_view name) {
-  auto st = impl.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
-  if (!st) return st.error();
-  sql::Use use(**st);
-  use->bind(1, name);
-  const int rc = use->step();
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  return impl.fail("reading the schema");
-}
-
 // The highest applied migration; 0 for an empty database. Errors for a SQLite file that
-// is not a khe store.
+// is not a khe store. Whether schema_migrations exists and whether the file holds anything
+// else are read in one statement, so one snapshot: read apart, a concurrent first open
+// could commit in between and make a new store look foreign.
 Result<int> applied_version(Impl& impl) {
-  auto has = table_exists(impl, "schema_migrations");
-  if (!has) return has.error();
-  if (!*has) {
-    auto st = impl.prepare("SELECT count(*) FROM sqlite_master");
-    if (!st) return st.error();
+  auto st = impl.prepare(
+      "SELECT (SELECT count(*) FROM sqlite_master"
+      "        WHERE type = 'table' AND name = 'schema_migrations'),"
+      "       (SELECT count(*) FROM sqlite_master)");
+  if (!st) return st.error();
+  bool has_migrations = false;
+  {
     sql::Use use(**st);
     if (use->step() != SQLITE_ROW) return impl.fail("reading the schema");
-    if (use->int64(0) != 0) {
+    has_migrations = use->int64(0) != 0;
+    if (!has_migrations && use->int64(1) != 0) {
       return Error{impl.path, "not a khe store (a SQLite database without schema_migrations)"};
     }
-    return 0;
   }
-  auto st = impl.prepare("SELECT IFNULL(MAX(version), 0) FROM schema_migrations");
-  if (!st) return st.error();
-  sql::Use use(**st);
+  if (!has_migrations) return 0;
+  // Once created, schema_migrations only grows, so a second statement is safe here.
+  auto max = impl.prepare("SELECT IFNULL(MAX(version), 0) FROM schema_migrations");
+  if (!max) return max.error();
+  sql::Use use(**max);
   if (use->step() != SQLITE_ROW) return impl.fail("reading the schema version");
   return static_cast<int>(use->int64(0));
 }
@@ -380,6 +378,27 @@ Result<std::int64_t> pragma_int(Impl& impl, std::string_view text) {
   return use->int64(0);
 }
 
+// Puts the database in WAL mode. The switch needs an exclusive lock and SQLite answers
+// SQLITE_BUSY at once, without calling the busy handler, while another connection holds
+// the file (two first opens at the same moment); so it is retried here, within the same
+// budget as any other wait for a lock.
+Result<bool> switch_to_wal(Impl& impl) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  for (auto pause = std::chrono::milliseconds(1);; pause = std::min(pause * 2, kMaxWalRetryPause)) {
+    auto mode = pragma_text(impl, "PRAGMA journal_mode = WAL");
+    if (mode) {
+      if (*mode == "wal") return true;
+      return Error{impl.path, "cannot switch the database to WAL mode"};
+    }
+    const int code = sqlite3_extended_errcode(impl.db) & 0xff;
+    if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) || Clock::now() >= deadline) {
+      return mode.error();
+    }
+    std::this_thread::sleep_for(pause);
+  }
+}
+
 // Creates a missing database file readable by its owner only (it holds patient data).
 Result<bool> create_private_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
@@ -419,9 +438,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, OpenOptions 
   }
   sqlite3_busy_timeout(impl->db, kBusyTimeoutMs);
   if (!options.read_only) {
-    auto mode = pragma_text(*impl, "PRAGMA journal_mode = WAL");
-    if (!mode) return mode.error();
-    if (*mode != "wal") return Error{path, "cannot switch the database to WAL mode"};
+    if (auto ok = switch_to_wal(*impl); !ok) return ok.error();
   }
   if (auto ok = impl->exec("PRAGMA synchronous = FULL", "setting synchronous"); !ok) {
     return ok.error();

@@ -130,12 +130,15 @@ TEST(StoreOpen, MissingOrGarbageFilesAreErrorsNamingTheFile) {
 TEST(StoreOpen, ConcurrentFirstOpensMigrateExactlyOnce) {
   const std::string db = make_temp_dir("race") + "/khe.db";
   std::vector<std::thread> threads;
-  std::vector<int> ok(6, 0);
-  for (std::size_t i = 0; i < ok.size(); ++i) {
-    threads.emplace_back([&, i] { ok[i] = Store::open(db).ok() ? 1 : 0; });
+  std::vector<std::string> failures(6);
+  for (std::size_t i = 0; i < failures.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto s = Store::open(db);
+      if (!s) failures[i] = s.error().to_string();
+    });
   }
   for (auto& t : threads) t.join();
-  for (int v : ok) EXPECT_EQ(v, 1);
+  for (const std::string& f : failures) EXPECT_EQ(f, "");
   RawDb raw(db);
   EXPECT_EQ(raw.scalar("SELECT count(*) FROM schema_migrations"), Store::schema_version());
 }
