@@ -5,13 +5,11 @@
 JOBS ?= $(shell nproc)
 DEBS := cmake make g++ clang libclang-rt-14-dev clang-format libsimdjson-dev \
         nlohmann-json3-dev libcli11-dev libssl-dev libgtest-dev libgmock-dev \
-        libbenchmark-dev libnlopt-dev libsqlite3-dev
-EXAMPLE := ../shared/examples/ex01-khe-severe-kmp.json
-EXAMPLE_AS_OF := 2026-08-03T12:00:00Z
+        libbenchmark-dev libnlopt-dev libsqlite3-dev libboost-dev libspdlog-dev
 FUZZ_SECONDS ?= 20
 
 .PHONY: all deps npm-deps chart-deps html-deps build build-asan build-fuzz run test \
-        test-unit test-asan test-fuzz test-ucum test-html test-pk fuzz bench format format-check clean
+        test-unit test-asan test-fuzz test-ucum test-html test-app test-pk fuzz bench bench-http format format-check clean
 
 all: build
 
@@ -48,8 +46,16 @@ build-fuzz: deps chart-deps
 	@CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKHE_FUZZ=ON >/dev/null
 	@cmake --build build-fuzz -j $(JOBS)
 
+# `khe serve` on a local SQLite file with the example patients, their dates moved so that
+# each one's as-of is now. Local use: loopback only, CDS routes without tokens.
+RUN_DIR := build/run
+RUN_PORT ?= 8080
 run: build
-	./build/khe evaluate $(EXAMPLE) --as-of $(EXAMPLE_AS_OF) --format text
+	@mkdir -p $(RUN_DIR)/examples
+	@./build/tools/rebase_dates --examples ../shared/examples $(RUN_DIR)/examples $$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	@echo "khe-cds: open http://127.0.0.1:$(RUN_PORT)/ in a browser (Ctrl-C stops the server)"
+	./build/khe serve --host 127.0.0.1 --port $(RUN_PORT) --db $(RUN_DIR)/khe.db --insecure-no-auth \
+	  $$(for f in $(RUN_DIR)/examples/*.json; do printf -- '--import %s ' $$f; done)
 
 test-unit: build
 	cd build && ctest --output-on-failure -j $(JOBS)
@@ -70,6 +76,14 @@ test-html: build html-deps
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 	node tests/html/check-report.mjs build/khe build/artifacts/html
 
+# The web app of `khe serve` end to end in headless chromium (tests/html/check-app.mjs):
+# create a patient, add a platelet count, watch status, urgency and chart change; the
+# screenshots are left in build/artifacts/app.
+test-app: build html-deps
+	@[ -x /usr/bin/chromium ] || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+	node tests/html/check-app.mjs build/khe build/artifacts/app
+
 # R cross-check of the sirolimus PK predictions: deSolve integrates the same models by ODE
 # and compares with build/tools/pk_predict (tests/pk-crosscheck/crosscheck.R); then the MAP
 # estimates of build/tools/pk_map against minqa::newuoa / optim (map_crosscheck.R).
@@ -81,16 +95,25 @@ test-pk: build
 	Rscript tests/pk-crosscheck/crosscheck.R build/tools/pk_predict
 	Rscript tests/pk-crosscheck/map_crosscheck.R build/tools/pk_map
 
-test: format-check test-unit test-html test-pk test-asan test-ucum test-fuzz
+test: format-check test-unit test-html test-app test-pk test-asan test-ucum test-fuzz
 	@echo "make test: all suites passed"
 
 # Long fuzzing campaign (not part of make test).
 fuzz: build-fuzz
 	@bash tests/fuzz/run.sh build-fuzz $${FUZZ_SECONDS:-600}
 
-bench: build
+bench: build bench-http
 	./build/bench/khe_bench --benchmark_min_time=1
 	./build/bench/khe_bench_pk --benchmark_min_time=1
+
+# The CDS Hooks load test with wrk (bench/http/run.sh; figures in docs/performance.md).
+BENCH_DEBS := wrk curl
+BENCH_SECONDS ?= 20
+bench-http: build
+	@missing=""; for p in $(BENCH_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; fi
+	bash bench/http/run.sh build $(BENCH_SECONDS)
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.h' 'tests/*.cpp' 'tests/*.h' 'bench/*.cpp')

@@ -10,6 +10,7 @@
 #include "cli/evaluate_command.h"
 #include "cli/knowledge_command.h"
 #include "cli/knowledge_source.h"
+#include "cli/serve_command.h"
 #include "cli/tdm_command.h"
 #include "cli/tdm_pta_command.h"
 #include "engine/evaluate.h"
@@ -86,6 +87,9 @@ int run_unchecked(int argc, const char* const* argv, std::istream& in, std::ostr
   AuditOptions audit_options;
   CLI::App* audit_verify = add_audit_subcommand(app, audit_options);
 
+  ServeCommandOptions serve_options;
+  CLI::App* serve = add_serve_subcommand(app, serve_options);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -99,6 +103,7 @@ int run_unchecked(int argc, const char* const* argv, std::istream& in, std::ostr
   if (*knowledge) return knowledge_command(know, out, err);
   if (*tdm_pta) return tdm_pta_command(tdm_pta_options, out, err);
   if (*audit_verify) return audit_verify_command(audit_options, out, err);
+  if (*serve) return serve_command(serve_options, out, err);
   if (*tdm_main) {
     if (tdm_fit.input.empty()) {
       err << "error: khe tdm: INPUT is required\n";

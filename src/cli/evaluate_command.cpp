@@ -26,17 +26,10 @@ int evaluate_command(const EvaluateOptions& o, std::istream& in, std::ostream& o
   if (!resolved) return kUsageError;
   const Instant as_of = *resolved;
 
-  auto knowledge = load_knowledge(o.knowledge_dir);
-  if (!knowledge) {
-    print_error(err, knowledge.error());
-    return kUsageError;
-  }
-  const knowledge::Profile* profile = knowledge->profile(o.profile);
-  if (profile == nullptr) {
-    err << "error: unknown profile '" << o.profile << "'; available: " << profile_list(*knowledge)
-        << "\n";
-    return kUsageError;
-  }
+  const auto loaded = load_command_knowledge(o.knowledge_dir, o.profile, err);
+  if (!loaded) return kUsageError;
+  const knowledge::Knowledge* knowledge = &loaded->knowledge;
+  const knowledge::Profile* profile = loaded->profile;
 
   const auto input = read_record(o.input, o.patient, as_of, *knowledge, in, err);
   if (!input) return kInputUnusable;

@@ -134,6 +134,33 @@ Json pk_json(const knowledge::Knowledge& k) {
   return models;
 }
 
+// The CDS Hooks services (cds.json): what an EHR discovers and the dose check.
+void print_cds_text(const knowledge::Knowledge& k, std::ostream& out) {
+  const auto& c = k.cds;
+  for (const auto& s : c.services) {
+    out << "CDS service " << s.id << " (" << s.hook << ", " << s.kind << ")  " << s.title << "\n";
+  }
+  out << "  prefetch:";
+  for (const auto& t : c.prefetch) out << " " << t.key;
+  std::string drugs;
+  for (const auto& d : c.dose_check.drugs) drugs += (drugs.empty() ? "" : ", ") + d;
+  out << "\n  dose check: " << drugs << "; warns beyond "
+      << write::format_number(c.dose_check.tolerance * 100, 2) << " % of the computed dose\n\n";
+}
+
+Json cds_json(const knowledge::Knowledge& k) {
+  const auto& c = k.cds;
+  Json services = Json::array();
+  for (const auto& s : c.services) {
+    services.push_back({{"id", s.id}, {"hook", s.hook}, {"kind", s.kind}, {"title", s.title}});
+  }
+  Json prefetch = Json::array();
+  for (const auto& t : c.prefetch) prefetch.push_back(t.key);
+  return {{"services", services},
+          {"prefetch", prefetch},
+          {"dose_check", {{"drugs", c.dose_check.drugs}, {"tolerance", c.dose_check.tolerance}}}};
+}
+
 void print_text(const knowledge::Knowledge& k, const knowledge::Profile& p, std::ostream& out) {
   for (const auto& r : p.rules) {
     out << r.id << "  " << r.title << "\n";
@@ -157,6 +184,7 @@ void print_text(const knowledge::Knowledge& k, const knowledge::Profile& p, std:
     out << "\n";
   }
   print_pk_text(k, out);
+  print_cds_text(k, out);
   out << "knowledge version " << k.version << "\n";
   out << "profile " << p.id << (p.description.empty() ? "" : ": " + p.description) << "\n";
 }
@@ -194,11 +222,9 @@ void print_json(const knowledge::Knowledge& k, const knowledge::Profile& p, std:
          {"evidence_tag", r.evidence_tag.empty() ? Json(nullptr) : Json(r.evidence_tag)},
          {"local_default", r.local_default}});
   }
-  Json j = {{"rules", rules},
-            {"pk_models", pk_json(k)},
-            {"knowledge_version", k.version},
-            {"profile", p.id},
-            {"profile_description", p.description}};
+  Json j = {{"rules", rules},     {"pk_models", pk_json(k)},
+            {"cds", cds_json(k)}, {"knowledge_version", k.version},
+            {"profile", p.id},    {"profile_description", p.description}};
   out << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
 }
 
@@ -214,11 +240,8 @@ int knowledge_command(const KnowledgeOptions& o, std::ostream& out, std::ostream
     err << "error: " << k.error().to_string() << "\n";
     return kUsageError;
   }
-  const knowledge::Profile* p = k->profile(o.profile);
-  if (p == nullptr) {
-    err << "error: unknown profile '" << o.profile << "'; available: " << profile_list(*k) << "\n";
-    return kUsageError;
-  }
+  const knowledge::Profile* p = find_profile(*k, o.profile, err);
+  if (p == nullptr) return kUsageError;
   if (o.format == "json") {
     print_json(*k, *p, out);
   } else {

@@ -1,9 +1,13 @@
 // Input framing: BOM, size limit, one JSON document (Bundle or single resource) or NDJSON,
 // Bundle entry iteration, dispatch by resourceType, then patient choice and assembly.
 //
-// Invariants: one dom::parser per call, reused for every NDJSON line; every failure is a
-// value (simdjson error codes, never exceptions); nothing here recurses over the JSON, so
-// nesting depth is bounded by simdjson's max depth alone.
+// Invariants: one dom::parser per thread, reused for every call and every NDJSON line (a
+// server reads thousands of records a second: allocating the parser's buffers per call
+// cost more than parsing); a parser grown past kKeptParserCapacity by a large input is
+// dropped after that call, so no thread keeps a large buffer. Every failure is a value
+// (simdjson error codes, never exceptions); nothing here recurses over the JSON, so
+// nesting depth is bounded by simdjson's max depth alone. read() is not re-entrant on one
+// thread (it never calls itself).
 #include "fhir/reader.h"
 
 #include <simdjson.h>
@@ -17,6 +21,13 @@ namespace khe::fhir {
 namespace {
 
 constexpr std::size_t kMaxProblems = 20;  // bad NDJSON lines listed one by one, then summed
+constexpr std::size_t kKeptParserCapacity = 4u << 20;
+
+// This thread's parser (see the invariants above).
+simdjson::dom::parser& thread_parser() {
+  thread_local simdjson::dom::parser parser;
+  return parser;
+}
 
 std::string_view skip_bom(std::string_view s) {
   if (s.size() >= 3 && s.substr(0, 3) == "\xEF\xBB\xBF") s.remove_prefix(3);
@@ -125,7 +136,12 @@ bool is_clinical(std::string_view type) {
 class Reader {
  public:
   Reader(const knowledge::Codes& codes, const ReadOptions& options)
-      : codes_(codes), options_(options) {}
+      : codes_(codes), options_(options), parser_(thread_parser()) {}
+  ~Reader() {
+    if (parser_.capacity() > kKeptParserCapacity) parser_ = simdjson::dom::parser();
+  }
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
 
   ReadOutcome run(std::string_view bytes);
 
@@ -147,7 +163,7 @@ class Reader {
 
   const knowledge::Codes& codes_;
   const ReadOptions& options_;
-  simdjson::dom::parser parser_;
+  simdjson::dom::parser& parser_;  // this thread's; see thread_parser()
   Collector out_;
   Converter units_;
   std::vector<Error> problems_;

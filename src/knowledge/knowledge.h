@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "knowledge/cds_config.h"
 #include "knowledge/codes.h"
 #include "knowledge/pk_model.h"
 #include "model/analyte.h"
@@ -115,6 +116,8 @@ struct Knowledge {
   // Population PK models (pk/*.json); empty when the knowledge has none, and then no
   // model-based dosing is offered.
   PkModels pk_models;
+  // The CDS Hooks services' texts, prefetch templates and dose check (cds.json).
+  CdsConfig cds;
 
   const Profile* profile(std::string_view id) const;
   const Source* source(std::string_view id) const;

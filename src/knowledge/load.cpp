@@ -477,6 +477,10 @@ Result<Knowledge> load(const FileSet& files, const std::vector<ParamSpec>& requi
   load_analytes(parse_file(files, "analytes.json", p), k, p);
   load_codes(parse_file(files, "codes.json", p), k, p);
   load_drugs(parse_file(files, "drugs.json", p), k, p);
+  {
+    auto cds = files.find("cds.json");
+    load_cds_config(cds == files.end() ? nullptr : &cds->second, k, p);
+  }
   if (p.ok()) load_limits(parse_file(files, "limits.json", p), k, p);
   json rules = parse_file(files, "rules.json", p);
   bool any_profile = false;

@@ -481,12 +481,22 @@ Result<Settings> Store::settings() {
 // ---- Patients and resources ---------------------------------------------------------------
 
 Result<bool> Store::create_patient(std::string_view id, std::string_view patient_json, Instant now,
-                                   const std::optional<AuditRecord>& audit) {
+                                   const std::optional<AuditRecord>& audit,
+                                   const std::vector<Resource>& resources) {
   if (!valid_id(id)) return argument_error("patient_id", "not a valid FHIR id");
+  for (const Resource& r : resources) {
+    if (!valid_resource_type(r.type)) {
+      return argument_error("resource_type", "not a FHIR resource type ([A-Z][A-Za-z]{0,63})");
+    }
+    if (!valid_id(r.id)) return argument_error("resource_id", "not a valid FHIR id");
+  }
   if (auto ok = check_optional_audit(audit); !ok) return ok.error();
   std::lock_guard lock(impl_->mu);
   if (auto ok = impl_->writable(); !ok) return ok.error();
   if (auto ok = check_resource_json(*impl_, patient_json, "Patient", id); !ok) return ok.error();
+  for (const Resource& r : resources) {
+    if (auto ok = check_resource_json(*impl_, r.json, r.type, r.id); !ok) return ok.error();
+  }
 
   Transaction tx(*impl_);
   if (auto ok = tx.begin(); !ok) return ok.error();
@@ -503,6 +513,9 @@ Result<bool> Store::create_patient(std::string_view id, std::string_view patient
     use->bind(2, patient_json);
     use->bind(3, at);
     if (auto ok = run(*impl_, *use, "inserting a patient"); !ok) return ok.error();
+  }
+  for (const Resource& r : resources) {
+    if (auto outcome = upsert_resource(*impl_, id, r, at); !outcome) return outcome.error();
   }
   if (audit) {
     if (auto ok = append_in_transaction(*impl_, *audit); !ok) return ok.error();
@@ -690,6 +703,25 @@ Result<std::int64_t> Store::append_audit(const AuditRecord& record) {
   if (!seq) return seq.error();
   if (auto ok = tx.commit(); !ok) return ok.error();
   return *seq;
+}
+
+Result<std::int64_t> Store::append_audits(const std::vector<AuditRecord>& records) {
+  for (const AuditRecord& r : records) {
+    if (auto ok = check_audit_record(r); !ok) return ok.error();
+  }
+  std::lock_guard lock(impl_->mu);
+  if (auto ok = impl_->writable(); !ok) return ok.error();
+  if (records.empty()) return std::int64_t{0};
+  Transaction tx(*impl_);
+  if (auto ok = tx.begin(); !ok) return ok.error();
+  std::int64_t last = 0;
+  for (const AuditRecord& r : records) {
+    auto seq = append_in_transaction(*impl_, r);
+    if (!seq) return seq.error();
+    last = *seq;
+  }
+  if (auto ok = tx.commit(); !ok) return ok.error();
+  return last;
 }
 
 Result<std::vector<AuditEntry>> Store::audit_entries(std::int64_t after_seq, std::size_t limit) {

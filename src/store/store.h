@@ -95,10 +95,12 @@ class Store {
   Result<Settings> settings();
 
   // ---- Patients and their FHIR resources -------------------------------------------------
-  // Stores a Patient resource (`resourceType` "Patient", `id` == id). Returns false, and
-  // changes nothing, when the id is already taken.
+  // Stores a Patient resource (`resourceType` "Patient", `id` == id), and `resources` with
+  // it (a Bundle import), in one transaction. Returns false, and changes nothing, when the
+  // id is already taken.
   Result<bool> create_patient(std::string_view id, std::string_view patient_json, Instant now,
-                              const std::optional<AuditRecord>& audit = std::nullopt);
+                              const std::optional<AuditRecord>& audit = std::nullopt,
+                              const std::vector<Resource>& resources = {});
   // Inserts or replaces the resource (patient_id, type, id). When `audit` is given it is
   // appended in the same transaction: both are stored or neither is.
   Result<PutOutcome> put_resource(std::string_view patient_id, std::string_view resource_type,
@@ -131,6 +133,9 @@ class Store {
   // Appends one entry and returns its sequence number. Reads the last hash and inserts in
   // one BEGIN IMMEDIATE transaction, so the chain cannot fork.
   Result<std::int64_t> append_audit(const AuditRecord& record);
+  // Appends several entries in one transaction (one fsync): all or none. Returns the last
+  // entry's sequence number (0 for an empty list). For the server's group commit.
+  Result<std::int64_t> append_audits(const std::vector<AuditRecord>& records);
   // Up to `limit` entries with seq > after_seq, in order.
   Result<std::vector<AuditEntry>> audit_entries(std::int64_t after_seq, std::size_t limit);
   // Recomputes the whole chain (streaming; constant memory).

@@ -46,10 +46,15 @@ std::string make_temp_dir(const std::string& name) {
 
 RunResult run_binary(const std::vector<std::string>& args,
                      const std::optional<std::string>& stdin_bytes) {
+  return run_binary_path(KHE_BINARY, args, stdin_bytes);
+}
+
+RunResult run_binary_path(const std::string& program, const std::vector<std::string>& args,
+                          const std::optional<std::string>& stdin_bytes) {
   const std::string dir = make_temp_dir("run");
   const std::string in = dir + "/stdin", out = dir + "/stdout", err = dir + "/stderr";
   write_file(in, stdin_bytes.value_or(""));
-  std::string cmd = shell_quote(KHE_BINARY);
+  std::string cmd = shell_quote(program);
   for (const auto& a : args) cmd += " " + shell_quote(a);
   cmd += " <" + shell_quote(in) + " >" + shell_quote(out) + " 2>" + shell_quote(err);
   const int raw = std::system(cmd.c_str());

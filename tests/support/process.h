@@ -19,6 +19,10 @@ struct RunResult {
 RunResult run_binary(const std::vector<std::string>& args,
                      const std::optional<std::string>& stdin_bytes = std::nullopt);
 
+// The same for any program (e.g. a helper tool under build/tools).
+RunResult run_binary_path(const std::string& program, const std::vector<std::string>& args,
+                          const std::optional<std::string>& stdin_bytes = std::nullopt);
+
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& bytes);
 // A fresh empty folder under the test temp dir, unique per process and call.

@@ -7,7 +7,7 @@
 
 #include "auth/base64url.h"
 #include "auth/jwks.h"
-#include "auth/token_forge.h"
+#include "support/token_forge.h"
 
 namespace khe::auth {
 namespace {

@@ -10,7 +10,7 @@
 
 #include "auth/base64url.h"
 #include "auth/jwt.h"
-#include "auth/token_forge.h"
+#include "support/token_forge.h"
 
 namespace khe::auth {
 namespace {

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "auth/jwt.h"
-#include "auth/token_forge.h"
+#include "support/token_forge.h"
 
 namespace khe::auth {
 namespace {

@@ -152,6 +152,30 @@ TEST(AuditLog, InvalidRecordsAreRefusedAndNotAppended) {
   EXPECT_EQ(verify(*s).entries, 1);
 }
 
+TEST(AuditLog, BatchAppendsChainInOrderAndIsAllOrNothing) {
+  auto s = open_or_die(make_temp_dir("batch") + "/khe.db");
+  EXPECT_EQ(s->append_audits({}).value(), 0);
+  std::vector<AuditRecord> batch;
+  for (int i = 1; i <= 5; ++i)
+    batch.push_back(audit_record("card", "p" + std::to_string(i), at(i)));
+  EXPECT_EQ(s->append_audits(batch).value(), 5);
+  EXPECT_EQ(s->append_audit(audit_record("evaluation", "p9", at(9))).value(), 6);
+
+  auto bad = batch;
+  bad[3].kind = "delete";  // one invalid record: none of the batch is appended
+  auto refused = s->append_audits(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().where, "audit.kind");
+  const AuditCheck c = verify(*s);
+  EXPECT_TRUE(c.intact());
+  EXPECT_EQ(c.entries, 6);
+  auto entries = s->audit_entries(0, 10).value();
+  ASSERT_EQ(entries.size(), 6u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(entries[static_cast<std::size_t>(i)].record.patient_id, "p" + std::to_string(i + 1));
+  }
+}
+
 TEST(AuditLog, TriggersRefuseUpdateDeleteAndOutOfSequenceInsert) {
   const std::string db = make_temp_dir("triggers") + "/khe.db";
   auto s = store_with_entries(db, 10);

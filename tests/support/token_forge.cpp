@@ -1,4 +1,4 @@
-#include "auth/token_forge.h"
+#include "support/token_forge.h"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>

@@ -1,0 +1,56 @@
+// Small helpers of the CDS services (internal to src/cds): hashing, deterministic UUIDs,
+// identifier checks, text templates, UTF-8 lengths, URLs and JSON parsing limits.
+#pragma once
+
+#include <simdjson.h>
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace khe::cds::detail {
+
+// The member `key` of object `e`; nullopt when absent (or `e` is not an object).
+std::optional<simdjson::dom::element> member(simdjson::dom::element e, std::string_view key);
+// The member `key` when it is a string; nullopt otherwise.
+std::optional<std::string_view> string_member(simdjson::dom::element e, std::string_view key);
+
+// JSON nesting the services accept (request, prefetch resources, fetched pages).
+constexpr std::size_t kMaxDepth = 128;
+// Pages fetched per prefetch key when following Bundle.link "next".
+constexpr int kMaxPages = 50;
+
+// A simdjson DOM parser limited to kMaxDepth. One per document: elements live as long as
+// their parser.
+std::unique_ptr<simdjson::dom::parser> make_parser(std::size_t bytes);
+
+std::string sha256_hex(std::string_view bytes);
+// A name-based UUID (RFC 4122 layout, version 5 bits) from the SHA-256 of `seed`: the same
+// seed always gives the same UUID, so a response is reproducible byte for byte.
+std::string uuid_from(std::string_view seed);
+// 8-4-4-4-12 hexadecimal digits.
+bool is_uuid(std::string_view s);
+// FHIR id: [A-Za-z0-9\-\.]{1,64}.
+bool is_fhir_id(std::string_view s);
+
+// Replaces each {name} of `tmpl` by values[name] (a name without a value is left out).
+std::string fill(std::string_view tmpl, const std::map<std::string, std::string>& values);
+
+// Code points of UTF-8 text, and the text cut to fewer than `max` code points (an ellipsis
+// marks the cut).
+std::size_t utf8_length(std::string_view s);
+std::string utf8_shorter_than(std::string_view s, std::size_t max);
+
+// "scheme://host:port" of an http(s) URL, lowercased, with the default port made explicit;
+// nullopt for anything else (another scheme, no host, user info, spaces or controls).
+std::optional<std::string> origin_of(std::string_view url);
+// Percent-encodes the bytes a URL may not hold as they are ('|', spaces, non-ASCII, ...).
+std::string encode_url(std::string_view url);
+
+// Markdown: `text` with the characters GitHub Flavored Markdown would interpret escaped.
+std::string md_escape(std::string_view text);
+
+}  // namespace khe::cds::detail

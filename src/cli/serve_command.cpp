@@ -1,0 +1,51 @@
+#include "cli/serve_command.h"
+
+#include <ostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/cli.h"
+#include "cli/input.h"
+#include "cli/knowledge_source.h"
+
+namespace khe::cli {
+
+CLI::App* add_serve_subcommand(CLI::App& app, ServeCommandOptions& o) {
+  CLI::App* s =
+      app.add_subcommand("serve", "Serve CDS Hooks 2.0, the REST API and the web app over HTTP");
+  serve::ServeOptions& v = o.serve;
+  s->add_option("--host", v.host, "Address to listen on (default 127.0.0.1)");
+  s->add_option("--port", v.port, "TCP port (default 8080; 0 = any free port)");
+  s->add_option("--db", v.db, "SQLite file of the store (created when missing; default khe.db)");
+  s->add_option("--public-url", v.public_url,
+                "URL clients use to reach this server: the JWT audience and the cards' links "
+                "(default http://HOST:PORT)");
+  s->add_option("--jwks", v.jwks_file, "JWK Set file with the EHRs' public keys");
+  s->add_option("--issuer", v.issuers, "Trusted JWT issuer (repeatable)");
+  s->add_option("--jku", v.jku_allowlist, "Trusted JWK Set URL for a token's jku (repeatable)");
+  s->add_option("--cors-origin", v.cors_origins,
+                "Origin allowed to call from a browser (repeatable; none by default)");
+  s->add_flag("--insecure-no-auth", v.insecure_no_auth,
+              "Accept CDS calls without a token: local use only");
+  s->add_option("--workers", v.workers,
+                "Handler threads (default: 8 per hardware thread, at least 32)");
+  s->add_option("--import", v.imports,
+                "FHIR Bundle to load at start when its patient is not stored (repeatable)");
+  s->add_flag("--quiet", v.quiet, "No per-request log lines (load tests)");
+  s->add_option("--drain-seconds", v.drain_seconds,
+                "On SIGTERM, time in-flight requests get to finish (default 10)")
+      ->check(CLI::Range(0, 600));
+  s->add_option("--knowledge", o.knowledge_dir, "Folder of knowledge files to use");
+  s->add_option("--profile", o.profile, "Knowledge profile (default: default)");
+  return s;
+}
+
+int serve_command(const ServeCommandOptions& o, std::ostream& out, std::ostream& err) {
+  const auto loaded = load_command_knowledge(o.knowledge_dir, o.profile, err);
+  if (!loaded) return kUsageError;
+  const knowledge::Knowledge* knowledge = &loaded->knowledge;
+  const knowledge::Profile* profile = loaded->profile;
+  return serve::run(o.serve, *knowledge, *profile, out, err);
+}
+
+}  // namespace khe::cli

@@ -1,0 +1,61 @@
+#include "serve/audit_writer.h"
+
+#include <utility>
+
+namespace khe::serve {
+
+AuditWriter::AuditWriter(store::Store& store, std::size_t max_batch)
+    : store_(store), max_batch_(max_batch == 0 ? 1 : max_batch), thread_([this] { run(); }) {}
+
+AuditWriter::~AuditWriter() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+Result<std::int64_t> AuditWriter::append(store::AuditRecord record) {
+  if (auto ok = store::check_audit_record(record); !ok) return ok.error();
+  std::future<Result<std::int64_t>> result;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return Error{"audit", "the audit writer is stopping"};
+    queue_.push_back(Pending{std::move(record), {}});
+    result = queue_.back().done.get_future();
+  }
+  wake_.notify_one();
+  return result.get();
+}
+
+void AuditWriter::run() {
+  std::vector<Pending> batch;
+  std::vector<store::AuditRecord> records;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, nothing left
+      const std::size_t n = std::min(queue_.size(), max_batch_);
+      batch.assign(std::make_move_iterator(queue_.begin()),
+                   std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+    records.clear();
+    for (const Pending& p : batch) records.push_back(p.record);
+    auto last = store_.append_audits(records);
+    // Entries of one batch get consecutive sequence numbers ending at *last.
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (last) {
+        const auto seq = *last - static_cast<std::int64_t>(batch.size() - 1 - i);
+        batch[i].done.set_value(seq);
+      } else {
+        batch[i].done.set_value(last.error());
+      }
+    }
+    batch.clear();
+  }
+}
+
+}  // namespace khe::serve

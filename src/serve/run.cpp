@@ -1,0 +1,204 @@
+#include "serve/run.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <ostream>
+#include <sstream>
+#include <thread>
+
+#include "auth/jwks.h"
+#include "http/server.h"
+#include "serve/app.h"
+#include "serve/fetcher.h"
+#include "serve/log.h"
+#include "store/store.h"
+
+namespace khe::serve {
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kFailure = 1;
+constexpr int kUsage = 2;
+constexpr int kUnreadable = 3;
+constexpr std::size_t kMaxJwksFileBytes = 1u << 20;
+constexpr std::size_t kMaxImportBytes = 64u << 20;
+
+std::optional<std::string> read_file(const std::string& path, std::size_t limit) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string bytes;
+  bytes.resize(limit + 1);
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(static_cast<std::size_t>(in.gcount()));
+  if (bytes.size() > limit || in.bad()) return std::nullopt;
+  return bytes;
+}
+
+bool is_http_url(std::string_view url) {
+  return url.substr(0, 7) == "http://" || url.substr(0, 8) == "https://";
+}
+
+// Loads the example Bundles given with --import (make run); a patient already stored is
+// kept as it is.
+bool import_bundles(App& app, const std::vector<std::string>& files, std::ostream& err) {
+  for (const std::string& file : files) {
+    auto bytes = read_file(file, kMaxImportBytes);
+    if (!bytes) {
+      err << "error: " << file << ": cannot read the file\n";
+      return false;
+    }
+    http::Request request;
+    request.method = "POST";
+    request.target = request.path = "/api/patients/import";
+    request.headers.push_back({"Content-Type", "application/fhir+json"});
+    request.body = std::move(*bytes);
+    const http::Response r = app.handle(request);
+    if (r.status == 409) continue;
+    if (r.status < 200 || r.status > 299) {
+      err << "error: " << file << ": import refused (HTTP " << r.status << "): " << r.body << "\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+int run(const ServeOptions& o, const knowledge::Knowledge& knowledge,
+        const knowledge::Profile& profile, std::ostream& out, std::ostream& err) {
+  set_request_logging(!o.quiet);
+  if (!o.public_url.empty() && !is_http_url(o.public_url)) {
+    err << "error: --public-url must start with http:// or https://\n";
+    return kUsage;
+  }
+  for (const std::string& url : o.jku_allowlist) {
+    if (url.substr(0, 8) != "https://") {
+      err << "error: --jku URLs must be https://\n";
+      return kUsage;
+    }
+  }
+
+  // Signals: blocked here, before any thread starts, so every thread inherits the mask and
+  // only sigwait below sees them. SIGPIPE is ignored (a peer closing mid-write is an error
+  // value, not a death).
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  auto store = store::Store::open(o.db);
+  if (!store) {
+    err << "error: " << store.error().to_string() << "\n";
+    return kUnreadable;
+  }
+
+  auth::Jwks jwks;
+  if (!o.jwks_file.empty()) {
+    auto text = read_file(o.jwks_file, kMaxJwksFileBytes);
+    if (!text) {
+      err << "error: " << o.jwks_file << ": cannot read the JWK Set (or over 1 MiB)\n";
+      return kUnreadable;
+    }
+    auto parsed = auth::parse_jwks(*text);
+    if (!parsed) {
+      err << "error: " << o.jwks_file << ": " << parsed.error().message << "\n";
+      return kUsage;
+    }
+    jwks = std::move(*parsed);
+  }
+  if (!o.insecure_no_auth && o.issuers.empty()) {
+    err << "error: the CDS routes need --issuer and --jwks (or --jku); --insecure-no-auth "
+           "turns authentication off for local use\n";
+    return kUsage;
+  }
+
+  // The server needs the App and the App needs the public URL, which by default names the
+  // bound port: so the handler forwards to an App created right after the bind.
+  std::unique_ptr<App> app;
+  std::atomic<App*> ready{nullptr};
+  http::ServerOptions server_options;
+  server_options.host = o.host;
+  server_options.port = o.port;
+  // Handlers block while their audit entry is committed (an fsync shared by the batch), so
+  // the pool is wider than the CPU count: waiting threads cost memory, not CPU.
+  server_options.workers =
+      o.workers != 0 ? o.workers
+                     : std::max(32u, 8u * std::max(1u, std::thread::hardware_concurrency()));
+  auto server = http::Server::start(
+      server_options,
+      [&ready](const http::Request& r) {
+        App* a = ready.load(std::memory_order_acquire);
+        if (a == nullptr) return http::error_response(503, "starting", "the server is starting");
+        return a->handle(r);
+      },
+      [](std::string_view level, std::string_view event, std::string_view detail) {
+        const Level l = level == "error"   ? Level::error
+                        : level == "warn"  ? Level::warn
+                        : level == "debug" ? Level::debug
+                                           : Level::info;
+        log_event(l, event, {{"detail", detail}});
+      });
+  if (!server) {
+    err << "error: " << server.error().to_string() << "\n";
+    return kFailure;
+  }
+  const std::string local_url = "http://" + o.host + ":" + std::to_string((*server)->port());
+  const std::string public_url = o.public_url.empty() ? local_url : o.public_url;
+
+  std::unique_ptr<AuthGate> gate;
+  if (!o.insecure_no_auth) {
+    auto made = AuthGate::create({.public_url = public_url,
+                                  .issuers = o.issuers,
+                                  .jku_allowlist = o.jku_allowlist,
+                                  .jwks = jwks},
+                                 fetch_jwks);
+    if (!made) {
+      err << "error: " << made.error().to_string() << "\n";
+      return kUsage;
+    }
+    gate = std::move(made).value();
+  }
+  auto created = App::create(
+      {.public_url = public_url,
+       .insecure_no_auth = o.insecure_no_auth,
+       .cors_origins = o.cors_origins},
+      **store, knowledge, profile, [] { return std::chrono::system_clock::now(); }, std::move(gate),
+      std::make_unique<HttpFhirFetcher>());
+  if (!created) {
+    err << "error: " << created.error().to_string() << "\n";
+    return kUsage;
+  }
+  app = std::move(created).value();
+  if (!import_bundles(*app, o.imports, err)) return kUnreadable;
+  ready.store(app.get(), std::memory_order_release);
+
+  if (o.insecure_no_auth) {
+    log_event(Level::warn, "insecure_no_auth",
+              {{"detail", "CDS routes accept calls WITHOUT authentication: local use only"}});
+    err << "WARNING: --insecure-no-auth: the CDS Hooks routes accept unauthenticated calls. "
+           "Never use this outside a local machine.\n";
+  }
+  log_event(Level::info, "listening", {{"url", std::string_view(local_url)}});
+  out << "khe serve: listening on " << local_url << std::endl;
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  log_event(Level::info, "draining", {{"signal", std::int64_t{signal_number}}});
+  (*server)->shutdown(std::chrono::seconds(o.drain_seconds));
+  (*server)->wait();
+  server.value().reset();  // no handler runs past this point; the App and store may go
+  ready.store(nullptr);
+  log_event(Level::info, "stopped");
+  return kOk;
+}
+
+}  // namespace khe::serve
