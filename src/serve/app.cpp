@@ -54,8 +54,6 @@ App::App(AppOptions options, store::Store& store, const knowledge::Knowledge& kn
          std::unique_ptr<cds::FhirFetcher> fetcher)
     : options_(std::move(options)),
       store_(store),
-      knowledge_(knowledge),
-      profile_(profile),
       clock_(std::move(clock)),
       auth_(std::move(auth)),
       fetcher_(std::move(fetcher)),

@@ -60,8 +60,6 @@ class App {
 
   AppOptions options_;
   store::Store& store_;
-  const knowledge::Knowledge& knowledge_;
-  const knowledge::Profile& profile_;
   Clock clock_;
   std::unique_ptr<AuthGate> auth_;
   std::unique_ptr<cds::FhirFetcher> fetcher_;

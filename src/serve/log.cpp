@@ -62,8 +62,8 @@ void log_event(Level level, std::string_view event, std::initializer_list<LogFie
   line["time"] = now_text();
   line["level"] = level_name(level);
   line["event"] = event;
-  for (const auto& [name, value] : fields) {
-    std::visit([&](const auto& v) { line[std::string(name)] = v; }, value);
+  for (const LogField& field : fields) {  // (clang 14 cannot capture structured bindings)
+    std::visit([&](const auto& v) { line[std::string(field.first)] = v; }, field.second);
   }
   logger()->info(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
