@@ -18,19 +18,6 @@
 namespace khe::api::detail {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // The Content-Security-Policy of the HTML report (its own meta policy, plus the headers-only
 // directives a meta element cannot carry).
 constexpr std::string_view kReportPolicy =
@@ -38,14 +25,6 @@ constexpr std::string_view kReportPolicy =
     "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 }  // namespace
-
-std::string media_type(std::string_view content_type) {
-  return lower(trim(content_type.substr(0, content_type.find(';'))));
-}
-
-bool is_json_media(std::string_view media) {
-  return media == "application/json" || media == "application/fhir+json";
-}
 
 bool is_ndjson_media(std::string_view media) {
   return media == "application/fhir+ndjson" || media == "application/x-ndjson" ||

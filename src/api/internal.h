@@ -37,10 +37,8 @@ inline constexpr int kMaxJsonDepth = 64;
 // Most resources in one posted Bundle.
 inline constexpr std::size_t kMaxResources = 5000;
 
-// The media type of a Content-Type value, lowercase, without parameters.
-std::string media_type(std::string_view content_type);
-// JSON bodies: application/json or application/fhir+json.
-bool is_json_media(std::string_view media);
+using http::is_json_media;
+using http::media_type;
 // NDJSON bodies (POST /api/evaluate only): application/fhir+ndjson, application/x-ndjson,
 // application/ndjson.
 bool is_ndjson_media(std::string_view media);

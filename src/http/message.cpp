@@ -1,5 +1,7 @@
 #include "http/message.h"
 
+#include <cctype>
+
 #include <algorithm>
 #include <cstdint>
 
@@ -206,6 +208,19 @@ std::optional<Target> parse_target(std::string_view target) {
     out.query.emplace_back(std::move(key), std::move(value));
   }
   return out;
+}
+
+std::string media_type(std::string_view content_type) {
+  std::string_view m = content_type.substr(0, content_type.find(';'));
+  while (!m.empty() && (m.front() == ' ' || m.front() == '\t')) m.remove_prefix(1);
+  while (!m.empty() && (m.back() == ' ' || m.back() == '\t')) m.remove_suffix(1);
+  std::string out(m);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool is_json_media(std::string_view media) {
+  return media == "application/json" || media == "application/fhir+json";
 }
 
 }  // namespace khe::http

@@ -56,6 +56,12 @@ struct Target {
 };
 std::optional<Target> parse_target(std::string_view target);
 
+// The media type of a Content-Type value: lowercase, without parameters or surrounding
+// blanks ("Application/JSON; charset=utf-8" -> "application/json").
+std::string media_type(std::string_view content_type);
+// application/json or application/fhir+json.
+bool is_json_media(std::string_view media);
+
 // Handlers run on the server's worker threads, several at once: they must be thread-safe.
 // They never throw for bad input (an exception reaching the server is answered 500 and
 // logged as a programming error).

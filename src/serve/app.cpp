@@ -17,15 +17,6 @@ bool starts_with_segment(std::string_view path, std::string_view prefix) {
          (path.size() == prefix.size() || path[prefix.size()] == '/');
 }
 
-// application/json or application/fhir+json, with any parameters (charset).
-bool json_content_type(std::string_view value) {
-  const auto semi = value.find(';');
-  std::string media(value.substr(0, semi));
-  while (!media.empty() && media.back() == ' ') media.pop_back();
-  for (char& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return media == "application/json" || media == "application/fhir+json";
-}
-
 http::Response method_not_allowed(std::string_view allow) {
   http::Response r = http::error_response(405, "method_not_allowed", "method not allowed here");
   r.set_header("Allow", std::string(allow) + ", OPTIONS");
@@ -175,7 +166,7 @@ http::Response App::cds_route(const http::Request& request, std::string_view res
 
   auto caller = authenticate(request, now);
   if (!caller) return unauthorized(caller.error());
-  if (!json_content_type(request.header("Content-Type"))) {
+  if (!http::is_json_media(http::media_type(request.header("Content-Type")))) {
     return http::error_response(415, "unsupported_media_type",
                                 "send the request as application/json");
   }

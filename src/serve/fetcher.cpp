@@ -8,11 +8,8 @@ namespace khe::serve {
 namespace {
 
 bool is_json(std::string_view content_type) {
-  std::string media(content_type.substr(0, content_type.find(';')));
-  for (char& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  while (!media.empty() && media.back() == ' ') media.pop_back();
-  return media == "application/fhir+json" || media == "application/json" ||
-         media == "application/jwk-set+json";
+  const std::string media = http::media_type(content_type);
+  return http::is_json_media(media) || media == "application/jwk-set+json";
 }
 
 Result<std::string> get_json(const std::string& url, std::vector<http::Header> headers,

@@ -399,6 +399,24 @@ Result<bool> switch_to_wal(Impl& impl) {
   }
 }
 
+// A patients row (id, json, created_at, updated_at) as a PatientEntry.
+Result<PatientEntry> patient_row(Impl& impl, sql::Statement& row) {
+  auto created = parse_time(impl, row.text(2));
+  if (!created) return created.error();
+  auto updated = parse_time(impl, row.text(3));
+  if (!updated) return updated.error();
+  return PatientEntry{std::string(row.text(0)), std::string(row.text(1)), *created, *updated};
+}
+
+// Every row's first column, as text, until the statement is done.
+Result<std::vector<std::string>> first_column(Impl& impl, sql::Statement& st, const char* what) {
+  std::vector<std::string> out;
+  int rc = SQLITE_ROW;
+  while ((rc = st.step()) == SQLITE_ROW) out.emplace_back(st.text(0));
+  if (rc != SQLITE_DONE) return impl.fail(what);
+  return out;
+}
+
 // Creates a missing database file readable by its owner only (it holds patient data).
 Result<bool> create_private_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
@@ -584,12 +602,9 @@ Result<std::optional<PatientEntry>> Store::patient(std::string_view id) {
   const int rc = use->step();
   if (rc == SQLITE_DONE) return std::optional<PatientEntry>();
   if (rc != SQLITE_ROW) return impl_->fail("reading a patient");
-  auto created = parse_time(*impl_, use->text(2));
-  if (!created) return created.error();
-  auto updated = parse_time(*impl_, use->text(3));
-  if (!updated) return updated.error();
-  return std::optional<PatientEntry>(
-      PatientEntry{std::string(use->text(0)), std::string(use->text(1)), *created, *updated});
+  auto entry = patient_row(*impl_, *use);
+  if (!entry) return entry.error();
+  return std::optional<PatientEntry>(std::move(entry).value());
 }
 
 Result<std::vector<std::string>> Store::patient_resources(std::string_view patient_id) {
@@ -599,11 +614,7 @@ Result<std::vector<std::string>> Store::patient_resources(std::string_view patie
   if (!st) return st.error();
   sql::Use use(**st);
   use->bind(1, patient_id);
-  std::vector<std::string> out;
-  int rc = SQLITE_ROW;
-  while ((rc = use->step()) == SQLITE_ROW) out.emplace_back(use->text(0));
-  if (rc != SQLITE_DONE) return impl_->fail("reading resources");
-  return out;
+  return first_column(*impl_, *use, "reading resources");
 }
 
 Result<std::vector<PatientEntry>> Store::list_patients() {
@@ -614,11 +625,9 @@ Result<std::vector<PatientEntry>> Store::list_patients() {
   std::vector<PatientEntry> out;
   int rc = SQLITE_ROW;
   while ((rc = use->step()) == SQLITE_ROW) {
-    auto created = parse_time(*impl_, use->text(2));
-    if (!created) return created.error();
-    auto updated = parse_time(*impl_, use->text(3));
-    if (!updated) return updated.error();
-    out.push_back({std::string(use->text(0)), std::string(use->text(1)), *created, *updated});
+    auto entry = patient_row(*impl_, *use);
+    if (!entry) return entry.error();
+    out.push_back(std::move(entry).value());
   }
   if (rc != SQLITE_DONE) return impl_->fail("listing patients");
   return out;
@@ -684,25 +693,13 @@ Result<std::vector<std::string>> Store::feedback(std::string_view service_id) {
   if (!st) return st.error();
   sql::Use use(**st);
   use->bind(1, service_id);
-  std::vector<std::string> out;
-  int rc = SQLITE_ROW;
-  while ((rc = use->step()) == SQLITE_ROW) out.emplace_back(use->text(0));
-  if (rc != SQLITE_DONE) return impl_->fail("reading feedback");
-  return out;
+  return first_column(*impl_, *use, "reading feedback");
 }
 
 // ---- Audit --------------------------------------------------------------------------------
 
 Result<std::int64_t> Store::append_audit(const AuditRecord& record) {
-  if (auto ok = check_audit_record(record); !ok) return ok.error();
-  std::lock_guard lock(impl_->mu);
-  if (auto ok = impl_->writable(); !ok) return ok.error();
-  Transaction tx(*impl_);
-  if (auto ok = tx.begin(); !ok) return ok.error();
-  auto seq = append_in_transaction(*impl_, record);
-  if (!seq) return seq.error();
-  if (auto ok = tx.commit(); !ok) return ok.error();
-  return *seq;
+  return append_audits({record});
 }
 
 Result<std::int64_t> Store::append_audits(const std::vector<AuditRecord>& records) {

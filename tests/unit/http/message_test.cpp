@@ -151,3 +151,18 @@ TEST(HttpResponse, JsonResponse) {
 
 }  // namespace
 }  // namespace khe::http
+
+namespace khe::http {
+namespace {
+
+TEST(HttpMessage, MediaTypeDropsParametersBlanksAndCase) {
+  EXPECT_EQ(media_type("Application/JSON; charset=utf-8"), "application/json");
+  EXPECT_EQ(media_type(" application/fhir+json "), "application/fhir+json");
+  EXPECT_EQ(media_type(""), "");
+  EXPECT_TRUE(is_json_media(media_type("application/fhir+json;fhirVersion=4.0")));
+  EXPECT_FALSE(is_json_media(media_type("text/plain")));
+  EXPECT_FALSE(is_json_media(media_type("application/jsonx")));
+}
+
+}  // namespace
+}  // namespace khe::http
