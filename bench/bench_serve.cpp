@@ -12,13 +12,20 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <variant>
 
+#include "cds/cards.h"
 #include "cds/cds.h"
+#include "cds/prefetch.h"
+#include "cds/util.h"
 #include "engine/evaluate.h"
+#include "fhir/reader.h"
 #include "knowledge/knowledge.h"
 #include "serve/app.h"
 #include "serve/log.h"
 #include "store/store.h"
+#include "write/json_writer.h"
 
 namespace {
 
@@ -59,6 +66,56 @@ void BM_CdsPatientView(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_CdsPatientView)->Unit(benchmark::kMicrosecond);
+
+// Only the cards of that request (cds/cards.h, as Services::call builds them): the card,
+// its Markdown detail (write::summarize) and the response body's bytes. The report is
+// evaluated once, from the same collection Bundle Services::call evaluates.
+void BM_CdsCards(benchmark::State& state) {
+  if (request_body().empty()) {
+    state.SkipWithError("set KHE_HOOK_REQUEST to build/tools/hook_load's request.json");
+    return;
+  }
+  const khe::cds::Services services(knowledge(), *knowledge().profile("default"),
+                                    "http://127.0.0.1:8080");
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  simdjson::dom::element prefetch;
+  std::string_view patient_id;
+  if (parser.parse(request_body()).get(root) != simdjson::SUCCESS ||
+      root["prefetch"].get(prefetch) != simdjson::SUCCESS ||
+      root["context"]["patientId"].get(patient_id) != simdjson::SUCCESS) {
+    state.SkipWithError("request.json is not a patient-view request");
+    return;
+  }
+  const auto gathered =
+      khe::cds::detail::gather(services.prefetch(), prefetch, std::string(patient_id), {}, nullptr);
+  const auto* g = std::get_if<khe::cds::detail::Gathered>(&gathered);
+  if (g == nullptr) {
+    state.SkipWithError("prefetch refused");
+    return;
+  }
+  khe::fhir::ReadOptions options;
+  options.as_of = now();
+  const khe::fhir::ReadOutcome read = khe::fhir::read(g->bundle, knowledge().codes, options);
+  if (!read.record) {
+    state.SkipWithError("record unusable");
+    return;
+  }
+  khe::engine::Report report = khe::engine::evaluate(
+      *read.record, knowledge(), *knowledge().profile("default"), options.as_of);
+  report.input_sha256 = khe::cds::detail::sha256_hex(g->bundle);
+  const std::string report_sha256 = khe::cds::detail::sha256_hex(khe::write::to_json(report));
+  const std::string id(patient_id);
+  const std::string public_url = "http://127.0.0.1:8080";
+  const khe::cds::detail::CardInput in{knowledge(), report, report_sha256, id, public_url};
+  for (auto _ : state) {
+    std::string body = R"({"cards":)";
+    khe::cds::detail::assessment_cards(in, body);
+    body += '}';
+    benchmark::DoNotOptimize(body);
+  }
+}
+BENCHMARK(BM_CdsCards)->Unit(benchmark::kMicrosecond);
 
 // App::handle from several threads at once (as the server's workers call it), including the
 // audit entry each response waits for.

@@ -2,6 +2,7 @@
 // empty (never null or ""); texts come from knowledge/cds.json and write::summarize.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -13,7 +14,7 @@
 
 namespace khe::cds::detail {
 
-using Json = nlohmann::ordered_json;
+using Json = nlohmann::ordered_json;  // discovery (cds.cpp) and the updated draft orders
 
 struct CardInput {
   const knowledge::Knowledge& k;
@@ -23,10 +24,14 @@ struct CardInput {
   const std::string& public_url;  // "" = no link
 };
 
+// The cards are appended to `out` as one JSON array, in the bytes nlohmann's compact
+// dump(-1, ' ', false, replace) prints (no JSON tree is built: this is the hot path of a hook
+// call); each function returns the number of cards.
+
 // patient-view: one card (status, severity, urgency, regimen and doses, alerts, evidence),
-// with a "create" suggestion for each start dose of a cds.json create_drugs drug. Empty
-// when the KMP status is not_applicable.
-Json assessment_cards(const CardInput& in);
+// with a "create" suggestion for each start dose of a cds.json create_drugs drug. None
+// ("[]") when the KMP status is not_applicable.
+std::size_t assessment_cards(const CardInput& in, std::string& out);
 
 // A draft MedicationRequest as sent and as the reader reads it.
 struct DraftOrder {
@@ -38,7 +43,8 @@ struct DraftOrder {
 // dose, for each order of a checked drug whose dose per administration is more than the
 // tolerance off the dose the report computes. Orders within tolerance, of other drugs, or
 // without a dose in a mass unit or a computed dose give no card.
-Json dose_cards(const CardInput& in, const std::vector<DraftOrder>& orders);
+std::size_t dose_cards(const CardInput& in, const std::vector<DraftOrder>& orders,
+                       std::string& out);
 
 // The summary line of the assessment card (< 140 characters).
 std::string assessment_summary(const knowledge::Knowledge& k, const engine::Report& r);

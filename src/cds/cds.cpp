@@ -317,7 +317,7 @@ CallOutcome Services::call(std::string_view service_id, std::string_view body, F
   out.evaluated = true;
 
   const detail::CardInput in{k_, report, out.report_sha256, out.patient_id, public_url_};
-  Json cards;
+  std::string response = R"({"cards":)";
   if (dose_check) {
     std::vector<detail::DraftOrder> drafts;
     for (auto& order : orders) {
@@ -328,13 +328,12 @@ CallOutcome Services::call(std::string_view service_id, std::string_view body, F
       if (!r.record || r.record->medications.size() != 1) continue;
       drafts.push_back({std::move(order), std::move(r.record->medications.front())});
     }
-    cards = detail::dose_cards(in, drafts);
+    out.cards = detail::dose_cards(in, drafts, response);
   } else {
-    cards = detail::assessment_cards(in);
+    out.cards = detail::assessment_cards(in, response);
   }
-  out.cards = cards.size();
-  out.response = http::json_response(
-      200, Json{{"cards", std::move(cards)}}.dump(-1, ' ', false, Json::error_handler_t::replace));
+  response += '}';
+  out.response = http::json_response(200, std::move(response));
   return out;
 }
 

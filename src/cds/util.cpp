@@ -88,24 +88,6 @@ bool is_fhir_id(std::string_view s) {
   });
 }
 
-std::string fill(std::string_view tmpl, const std::map<std::string, std::string>& values) {
-  std::string out;
-  out.reserve(tmpl.size() + 32);
-  for (std::size_t i = 0; i < tmpl.size(); ++i) {
-    if (tmpl[i] == '{') {
-      const auto close = tmpl.find('}', i + 1);
-      if (close != std::string_view::npos) {
-        auto it = values.find(std::string(tmpl.substr(i + 1, close - i - 1)));
-        if (it != values.end()) out += it->second;
-        i = close;
-        continue;
-      }
-    }
-    out += tmpl[i];
-  }
-  return out;
-}
-
 std::size_t utf8_length(std::string_view s) {
   return static_cast<std::size_t>(
       std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
@@ -188,20 +170,6 @@ std::string encode_url(std::string_view url) {
       std::snprintf(buf, sizeof buf, "%%%02X", static_cast<unsigned char>(c));
       out += buf;
     }
-  }
-  return out;
-}
-
-std::string md_escape(std::string_view text) {
-  static constexpr std::string_view kSpecial = "\\`*_[]<>|~";
-  std::string out;
-  out.reserve(text.size() + 8);
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    // Characters that start a block (heading, list, quote) only matter at the start.
-    const bool block = i == 0 && (c == '#' || c == '-' || c == '+' || c == '=');
-    if (kSpecial.find(c) != std::string_view::npos || block) out += '\\';
-    out += c;
   }
   return out;
 }

@@ -1,11 +1,10 @@
 // Small helpers of the CDS services (internal to src/cds): hashing, deterministic UUIDs,
-// identifier checks, text templates, UTF-8 lengths, URLs and JSON parsing limits.
+// identifier checks, UTF-8 lengths, URLs and JSON parsing limits.
 #pragma once
 
 #include <simdjson.h>
 
 #include <cstddef>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,9 +35,6 @@ bool is_uuid(std::string_view s);
 // FHIR id: [A-Za-z0-9\-\.]{1,64}.
 bool is_fhir_id(std::string_view s);
 
-// Replaces each {name} of `tmpl` by values[name] (a name without a value is left out).
-std::string fill(std::string_view tmpl, const std::map<std::string, std::string>& values);
-
 // Code points of UTF-8 text, and the text cut to fewer than `max` code points (an ellipsis
 // marks the cut).
 std::size_t utf8_length(std::string_view s);
@@ -49,8 +45,5 @@ std::string utf8_shorter_than(std::string_view s, std::size_t max);
 std::optional<std::string> origin_of(std::string_view url);
 // Percent-encodes the bytes a URL may not hold as they are ('|', spaces, non-ASCII, ...).
 std::string encode_url(std::string_view url);
-
-// Markdown: `text` with the characters GitHub Flavored Markdown would interpret escaped.
-std::string md_escape(std::string_view text);
 
 }  // namespace khe::cds::detail

@@ -78,9 +78,7 @@ bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view s) {
-  const std::size_t start = out.size();
-  out += '"';
+bool append_json_chars(std::string& out, std::string_view s) {
   std::size_t plain = 0;  // s[plain, i) is waiting to be copied as is
   std::size_t i = 0;
   while (i < s.size()) {
@@ -97,16 +95,25 @@ void append_json_string(std::string& out, std::string_view s) {
       out.append(s.substr(i, n));  // valid UTF-8 is written unescaped (ensure_ascii off)
       i += n;
     } else {
-      // Invalid UTF-8 is rare (the reader validates its input) and nlohmann's rule for
-      // where replacement characters go is subtle, so let nlohmann write this string.
-      out.resize(start);
-      out += nlohmann::json(std::string(s))
-                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-      return;
+      return false;
     }
     plain = i;
   }
   out.append(s.substr(plain));
+  return true;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  const std::size_t start = out.size();
+  out += '"';
+  if (!append_json_chars(out, s)) {
+    // Invalid UTF-8 is rare (the reader validates its input) and nlohmann's rule for
+    // where replacement characters go is subtle, so let nlohmann write this string.
+    out.resize(start);
+    out += nlohmann::json(std::string(s))
+               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return;
+  }
   out += '"';
 }
 

@@ -57,6 +57,13 @@ class JsonStream {
 // ensure_ascii off and invalid UTF-8 replaced by U+FFFD.
 void append_json_string(std::string& out, std::string_view s);
 
+// The inside of append_json_string's literal (no quotes), for a string written in pieces:
+// appends `s` escaped and returns true when `s` is valid UTF-8; returns false, with `out`
+// partly written, when it is not (append_json_string then lets nlohmann write the whole
+// string, so a caller should do the same with the whole of its string). Valid UTF-8 split
+// at ASCII characters gives the same bytes piece by piece as in one piece.
+bool append_json_chars(std::string& out, std::string_view s);
+
 // Appends `d` as nlohmann's dump() prints a double: "null" when not finite, otherwise
 // "18.0", "0.24", "1e-05", "2.5e+16".
 void append_json_double(std::string& out, double d);

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -24,7 +26,7 @@ const std::vector<std::string> kUrgencyRules = {"URG-1"};
 const std::vector<std::string> kNoRegimenRules = {"TX-5"};
 constexpr std::size_t kMaxDataIssueLines = 5;
 
-std::string join(const std::vector<std::string>& v, const std::string& sep) {
+std::string join(const std::vector<std::string>& v, std::string_view sep) {
   std::string out;
   for (const auto& s : v) {
     if (!out.empty()) out += sep;
@@ -59,18 +61,50 @@ std::string age_text(double hours) {
   return format_number(hours / 24.0, 1) + " d old";
 }
 
+// "weight 5.6 kg (2026-08-02), height 60 cm (2026-08-02), BSA 0.3055 m2"
 std::string body_text(const engine::BodySize& b) {
-  std::vector<std::string> parts;
+  std::string out;
   if (b.weight) {
-    parts.push_back("weight " + format_number(b.weight->value, 3) + " kg" +
-                    (b.weight_time ? " (" + format_date(date_of(*b.weight_time)) + ")" : ""));
+    out += "weight ";
+    out += format_number(b.weight->value, 3);
+    out += " kg";
+    if (b.weight_time) {
+      out += " (";
+      out += format_date(date_of(*b.weight_time));
+      out += ')';
+    }
   }
   if (b.height) {
-    parts.push_back("height " + format_number(b.height->value, 1) + " cm" +
-                    (b.height_time ? " (" + format_date(date_of(*b.height_time)) + ")" : ""));
+    if (!out.empty()) out += ", ";
+    out += "height ";
+    out += format_number(b.height->value, 1);
+    out += " cm";
+    if (b.height_time) {
+      out += " (";
+      out += format_date(date_of(*b.height_time));
+      out += ')';
+    }
   }
-  if (b.bsa) parts.push_back("BSA " + format_number(b.bsa->value, 4) + " m2");
-  return join(parts, ", ");
+  if (b.bsa) {
+    if (!out.empty()) out += ", ";
+    out += "BSA ";
+    out += format_number(b.bsa->value, 4);
+    out += " m2";
+  }
+  return out;
+}
+
+// Whether body_text(a) is body_text(b) because a and b hold the same values (cheaper than
+// formatting both; a dose usually used the patient's own measurements).
+template <typename T>
+bool same_value(const std::optional<T>& a, const std::optional<T>& b) {
+  return a.has_value() == b.has_value() && (!a || a->value == b->value);
+}
+
+bool same_body(const engine::BodySize& a, const engine::BodySize& b) {
+  return same_value(a.weight, b.weight) && a.weight_time == b.weight_time &&
+         same_value(a.height, b.height) && a.height_time == b.height_time &&
+         same_value(a.bsa, b.bsa);
 }
 
 SummaryLine headline(const engine::Report& r) {
@@ -92,16 +126,15 @@ SummaryLine headline(const engine::Report& r) {
   return h;
 }
 
-SummarySection patient_section(const engine::Report& r) {
+SummarySection patient_section(const engine::Report& r, const std::string& body) {
   SummarySection s{"Patient and values used", {}};
   std::string who = "Age ";
   who += r.age_days ? std::to_string(*r.age_days) + " days" : "unknown";
   if (r.corrected_age_days && r.age_days && *r.corrected_age_days != *r.age_days) {
     who += " (corrected " + std::to_string(*r.corrected_age_days) + " days)";
   }
-  const std::string body = body_text(r.body);
   if (!body.empty()) who += "; " + body;
-  s.lines.push_back({who, {}, Tone::plain, 0});
+  s.lines.push_back({std::move(who), {}, Tone::plain, 0});
   std::vector<std::string> values;
   for (const auto& v : r.values_used) {
     if (v.name == "weight" || v.name == "height") continue;  // shown with the body size
@@ -126,12 +159,12 @@ SummarySection assessment_section(const engine::Report& r) {
     kmp += std::string(", platelets ") + comparator_symbol(r.platelets->comparator) +
            format_number(r.platelets->value, 4) + " x10^9/L";
   }
-  s.lines.push_back({kmp, kStatusRules, Tone::plain, 0});
+  s.lines.push_back({std::move(kmp), kStatusRules, Tone::plain, 0});
 
   std::string coag = "Coagulopathy " + yes_no(r.coagulopathy);
   if (!r.coagulopathy_criteria.empty()) coag += " (" + join(r.coagulopathy_criteria, "; ") + ")";
   coag += "; severe hypofibrinogenemia " + yes_no(r.severe_hypofibrinogenemia);
-  s.lines.push_back({coag, kCoagRules, Tone::plain, 0});
+  s.lines.push_back({std::move(coag), kCoagRules, Tone::plain, 0});
 
   if (r.anemia) {
     s.lines.push_back({"Anemia " + yes_no(r.anemia) + "; severe " + yes_no(r.severe_anemia),
@@ -139,10 +172,10 @@ SummarySection assessment_section(const engine::Report& r) {
   }
   std::string risk = r.high_risk ? "Risk HIGH" : "Risk standard";
   if (!r.risk_reasons.empty()) risk += ": " + join(r.risk_reasons, "; ");
-  s.lines.push_back({risk, kRiskRules, Tone::plain, 0});
+  s.lines.push_back({std::move(risk), kRiskRules, Tone::plain, 0});
   std::string urg = std::string("Urgency ") + engine::name(r.urgency);
   if (!r.urgency_reasons.empty()) urg += ": " + join(r.urgency_reasons, "; ");
-  s.lines.push_back({urg, kUrgencyRules, Tone::plain, 0});
+  s.lines.push_back({std::move(urg), kUrgencyRules, Tone::plain, 0});
   return s;
 }
 
@@ -160,17 +193,20 @@ std::string dose_text(const engine::Dose& d) {
 // The patient line already shows the body size; a dose that used the same measurements says
 // so instead of repeating them, keeping the summary on one screen.
 void add_dose(SummarySection& s, const engine::Dose& d, bool current,
-              const std::string& patient_body) {
+              const engine::BodySize& patient, const std::string& patient_body) {
   std::vector<std::string> rules;
   if (!d.why.rule_id.empty()) rules.push_back(d.why.rule_id);
   s.lines.push_back(
-      {(current ? "Current: " : "") + dose_text(d) + (current ? " (as recorded)" : ""), rules,
-       Tone::plain, 0});
+      {(current ? "Current: " : "") + dose_text(d) + (current ? " (as recorded)" : ""),
+       std::move(rules), Tone::plain, 0});
   std::vector<std::string> detail;
   if (!d.basis.empty()) detail.push_back("basis " + d.basis);
   if (!d.formulation.empty()) detail.push_back(d.formulation);
-  const std::string body = body_text(d.body);
-  if (!body.empty()) detail.push_back(body == patient_body ? "body size above" : body);
+  if (same_body(d.body, patient)) {
+    if (!patient_body.empty()) detail.push_back("body size above");
+  } else if (std::string body = body_text(d.body); !body.empty()) {
+    detail.push_back(body == patient_body ? "body size above" : std::move(body));
+  }
   if (d.halved) detail.push_back("start dose halved");
   if (d.capped) detail.push_back("capped at the maximum");
   if (d.why.local_default) detail.push_back("local default, not evidence");
@@ -178,29 +214,30 @@ void add_dose(SummarySection& s, const engine::Dose& d, bool current,
   for (const auto& n : d.notes) s.lines.push_back({n, {}, Tone::plain, 1});
 }
 
-SummarySection recommendation_section(const engine::Report& r) {
+SummarySection recommendation_section(const engine::Report& r, const std::string& body) {
   SummarySection s{"Recommendation", {}};
+  s.lines.reserve(1 + 4 * (r.doses.size() + r.current_doses.size()));
   if (r.regimen) {
     std::vector<std::string> rules;
     if (r.regimen_why && !r.regimen_why->rule_id.empty()) rules.push_back(r.regimen_why->rule_id);
     const bool local = r.regimen_why && r.regimen_why->local_default;
     s.lines.push_back(
         {"Regimen: " + regimen_label(*r.regimen) + (local ? " (local default, not evidence)" : ""),
-         rules, Tone::plain, 0});
+         std::move(rules), Tone::plain, 0});
   } else {
     const std::string why = r.regimen_null_reason == "data_missing" ? "data missing"
                             : r.regimen_null_reason.empty()         ? "none"
                                                                     : "nothing to recommend";
     s.lines.push_back({"No regimen (" + why + ")", kNoRegimenRules, Tone::plain, 0});
   }
-  const std::string body = body_text(r.body);
-  for (const auto& d : r.doses) add_dose(s, d, false, body);
-  for (const auto& d : r.current_doses) add_dose(s, d, true, body);
+  for (const auto& d : r.doses) add_dose(s, d, false, r.body, body);
+  for (const auto& d : r.current_doses) add_dose(s, d, true, r.body, body);
   return s;
 }
 
 SummarySection alerts_section(const engine::Report& r) {
   SummarySection s{"Alerts", {}};
+  s.lines.reserve(2 * r.alerts.size() + 1);
   // Most severe first; the engine's order is kept within a severity.
   std::vector<const engine::Alert*> sorted;
   for (const auto& a : r.alerts) sorted.push_back(&a);
@@ -213,8 +250,8 @@ SummarySection alerts_section(const engine::Report& r) {
                                                                       : Tone::info;
     std::vector<std::string> rules;
     if (!a->why.rule_id.empty()) rules.push_back(a->why.rule_id);
-    s.lines.push_back(
-        {upper(engine::name(a->severity)) + " " + a->code + ": " + a->message, rules, tone, 0});
+    s.lines.push_back({upper(engine::name(a->severity)) + " " + a->code + ": " + a->message,
+                       std::move(rules), tone, 0});
     if (!a->details.empty()) s.lines.push_back({join(a->details, "; "), {}, Tone::plain, 1});
   }
   if (s.lines.empty()) s.lines.push_back({"none", {}, Tone::plain, 0});
@@ -232,7 +269,7 @@ SummarySection response_section(const engine::Report& r) {
   t += "; fibrinogen stabilized " + yes_no(x.fibrinogen_stabilized);
   t += std::string("; relapse ") + (x.relapse ? "YES" : "no");
   if (x.resolution_date) t += "; KMP resolved " + format_date(*x.resolution_date);
-  s.lines.push_back({t, {x.why.rule_id}, x.relapse ? Tone::warning : Tone::plain, 0});
+  s.lines.push_back({std::move(t), {x.why.rule_id}, x.relapse ? Tone::warning : Tone::plain, 0});
   if (x.lesion) {
     const auto& l = *x.lesion;
     s.lines.push_back({"Lesion " + format_number(l.baseline.value, 2) + " cm (" +
@@ -255,13 +292,13 @@ SummarySection therapy_section(const engine::Report& r) {
     std::string t = e.drug + ": " + format_instant(e.start).substr(0, 10) + " to " +
                     (e.end ? format_instant(*e.end).substr(0, 10) : std::string("ongoing"));
     if (e.resources.size() > 1) t += " (" + std::to_string(e.resources.size()) + " records merged)";
-    s.lines.push_back({t, {"COURSE-1"}, Tone::plain, 0});
+    s.lines.push_back({std::move(t), {"COURSE-1"}, Tone::plain, 0});
     for (const auto& d : e.doses) {
       if (!d.dose && !d.interval_h) continue;
       std::string step = format_instant(d.time).substr(0, 10) + ": ";
       step += d.dose ? format_number(d.dose->value, 4) + " mg" : std::string("dose not recorded");
       if (d.interval_h) step += " every " + format_number(*d.interval_h, 1) + " h";
-      s.lines.push_back({step, {}, Tone::plain, 1});
+      s.lines.push_back({std::move(step), {}, Tone::plain, 1});
     }
   }
   return s;
@@ -283,7 +320,7 @@ void model_based_lines(const engine::ModelBasedDosing& m, SummarySection& s) {
               format_number(f.current->interval.count(), 1) +
               " h predicts a steady-state trough of " +
               format_number(f.predicted_trough_ss->value, 1) + " ng/mL";
-    s.lines.push_back({line, {rule}, Tone::plain, 1});
+    s.lines.push_back({std::move(line), {rule}, Tone::plain, 1});
   }
   if (!m.covers_child)
     s.lines.push_back({"The model does not set the dose: " + join(m.not_covered_because, "; "),
@@ -299,7 +336,7 @@ SummarySection trough_section(const engine::Report& r) {
                      ": " + t.status + " (target " + format_number(t.target_low, 2) + "-" +
                      format_number(t.target_high, 2) + " ng/mL, " + t.phase + ")";
   const bool off = t.status == "below" || t.status == "above";
-  s.lines.push_back({line, {t.why.rule_id}, off ? Tone::warning : Tone::plain, 0});
+  s.lines.push_back({std::move(line), {t.why.rule_id}, off ? Tone::warning : Tone::plain, 0});
   if (t.adjustment) {
     const auto& d = *t.adjustment;
     s.lines.push_back({"Suggested dose " + format_number(d.dose.value, 4) + " mg = " +
@@ -333,8 +370,10 @@ SummarySection monitoring_section(const engine::Report& r) {
       rules.push_back(m.why.rule_id);
   }
   if (!overdue.empty())
-    s.lines.push_back({"OVERDUE: " + join(overdue, ", "), overdue_rules, Tone::warning, 0});
-  if (!due.empty()) s.lines.push_back({"Next due: " + join(due, ", "), due_rules, Tone::plain, 0});
+    s.lines.push_back(
+        {"OVERDUE: " + join(overdue, ", "), std::move(overdue_rules), Tone::warning, 0});
+  if (!due.empty())
+    s.lines.push_back({"Next due: " + join(due, ", "), std::move(due_rules), Tone::plain, 0});
   return s;
 }
 
@@ -352,8 +391,10 @@ SummarySection adverse_event_section(const engine::Report& r) {
       text += "recorded ";
     }
     text += "(" + format_instant(e.time) + "); possible causes: " + join(e.attribution, ", ");
-    s.lines.push_back(
-        {text, {e.why.rule_id}, e.grade && *e.grade >= 3 ? Tone::warning : Tone::plain, 0});
+    s.lines.push_back({std::move(text),
+                       {e.why.rule_id},
+                       e.grade && *e.grade >= 3 ? Tone::warning : Tone::plain,
+                       0});
     for (const auto& note : e.notes) s.lines.push_back({note, {}, Tone::plain, 1});
   }
   return s;
@@ -381,7 +422,8 @@ SummarySection evidence_section(const engine::Report& r, const knowledge::Knowle
   for (const auto& id : order) {
     const knowledge::Source* src = k.source(id);
     if (src && !src->evidence) continue;  // a local default is flagged on its own line already
-    SummaryLine l{src ? src->citation : id, rules[id], Tone::plain, 0, src ? src->url : ""};
+    SummaryLine l{src ? src->citation : id, std::move(rules[id]), Tone::plain, 0,
+                  src ? src->url : ""};  // each id is once in `order`
     if (tags.count(id)) l.text += " [" + tags[id] + "]";
     s.lines.push_back(std::move(l));
   }
@@ -423,9 +465,11 @@ std::string rule_tags(const std::vector<std::string>& rules) {
 Summary summarize(const engine::Report& r, const knowledge::Knowledge& k) {
   Summary out;
   out.headline = headline(r);
-  out.sections.push_back(patient_section(r));
+  const std::string body = body_text(r.body);  // the patient's; a dose's is compared with it
+  out.sections.reserve(11);
+  out.sections.push_back(patient_section(r, body));
   out.sections.push_back(assessment_section(r));
-  out.sections.push_back(recommendation_section(r));
+  out.sections.push_back(recommendation_section(r, body));
   out.sections.push_back(alerts_section(r));
   if (r.response) out.sections.push_back(response_section(r));
   if (!r.therapy.empty()) out.sections.push_back(therapy_section(r));

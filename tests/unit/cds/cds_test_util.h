@@ -179,4 +179,49 @@ inline std::size_t code_points(const std::string& s) {
   return n;
 }
 
+// Dose checks against example 1 (ex01-khe-severe-kmp).
+// ex01: sirolimus 0.24 mg every 12 h and prednisolone 11.2 mg every 24 h are computed.
+inline const Patient& ex01() {
+  static const Patient p = as_prefetch(example("ex01-khe-severe-kmp.json"));
+  return p;
+}
+
+inline json order(const std::string& id, const std::string& rxnorm, const std::string& text,
+                  double value, const std::string& unit, double period_h = 12) {
+  return {
+      {"resourceType", "MedicationRequest"},
+      {"id", id},
+      {"status", "draft"},
+      {"intent", "order"},
+      {"subject", {{"reference", "Patient/" + ex01().id}}},
+      {"medicationCodeableConcept",
+       {{"coding", {{{"system", "http://www.nlm.nih.gov/research/umls/rxnorm"}, {"code", rxnorm}}}},
+        {"text", text}}},
+      {"dosageInstruction",
+       {{{"text", text + " " + std::to_string(value) + " " + unit},
+         {"timing", {{"repeat", {{"frequency", 1}, {"period", period_h}, {"periodUnit", "h"}}}}},
+         {"doseAndRate",
+          {{{"doseQuantity",
+             {{"value", value},
+              {"unit", unit},
+              {"system", "http://unitsofmeasure.org"},
+              {"code", unit}}}}}}}}}};
+}
+
+inline json sirolimus(double mg, const std::string& id = "draft-sir") {
+  return order(id, "35302", "sirolimus oral solution", mg, "mg");
+}
+
+// A dose-check hook request (order-select or order-sign) for ex01 with `orders` drafted.
+inline json dose_hook(const std::string& name, const std::vector<json>& orders,
+                      const std::vector<std::string>& selections = {}) {
+  json r = request(name, ex01().id);
+  r["prefetch"] = ex01().prefetch;
+  json bundle = {{"resourceType", "Bundle"}, {"type", "collection"}, {"entry", json::array()}};
+  for (const auto& o : orders) bundle["entry"].push_back({{"resource", o}});
+  r["context"]["draftOrders"] = bundle;
+  if (name == "order-select") r["context"]["selections"] = selections;
+  return r;
+}
+
 }  // namespace khe::cds::testing

@@ -6,49 +6,6 @@ namespace {
 
 const Instant kNow = parse_fhir_datetime("2026-08-03T12:00:00Z")->start;
 
-// ex01: sirolimus 0.24 mg every 12 h and prednisolone 11.2 mg every 24 h are computed.
-const Patient& ex01() {
-  static const Patient p = as_prefetch(example("ex01-khe-severe-kmp.json"));
-  return p;
-}
-
-json order(const std::string& id, const std::string& rxnorm, const std::string& text, double value,
-           const std::string& unit, double period_h = 12) {
-  return {
-      {"resourceType", "MedicationRequest"},
-      {"id", id},
-      {"status", "draft"},
-      {"intent", "order"},
-      {"subject", {{"reference", "Patient/" + ex01().id}}},
-      {"medicationCodeableConcept",
-       {{"coding", {{{"system", "http://www.nlm.nih.gov/research/umls/rxnorm"}, {"code", rxnorm}}}},
-        {"text", text}}},
-      {"dosageInstruction",
-       {{{"text", text + " " + std::to_string(value) + " " + unit},
-         {"timing", {{"repeat", {{"frequency", 1}, {"period", period_h}, {"periodUnit", "h"}}}}},
-         {"doseAndRate",
-          {{{"doseQuantity",
-             {{"value", value},
-              {"unit", unit},
-              {"system", "http://unitsofmeasure.org"},
-              {"code", unit}}}}}}}}}};
-}
-
-json sirolimus(double mg, const std::string& id = "draft-sir") {
-  return order(id, "35302", "sirolimus oral solution", mg, "mg");
-}
-
-json hook(const std::string& name, const std::vector<json>& orders,
-          const std::vector<std::string>& selections = {}) {
-  json r = request(name, ex01().id);
-  r["prefetch"] = ex01().prefetch;
-  json bundle = {{"resourceType", "Bundle"}, {"type", "collection"}, {"entry", json::array()}};
-  for (const auto& o : orders) bundle["entry"].push_back({{"resource", o}});
-  r["context"]["draftOrders"] = bundle;
-  if (name == "order-select") r["context"]["selections"] = selections;
-  return r;
-}
-
 json cards_of(const std::string& service, const json& request) {
   const CallOutcome o = services().call(service, request.dump(), nullptr, kNow);
   EXPECT_EQ(o.response.status, 200) << o.response.body;
@@ -59,7 +16,7 @@ json cards_of(const std::string& service, const json& request) {
 
 TEST(CdsDoseCheck, OrderTwentyPercentOffGetsAWarningWithTheComputedDose) {
   const json draft = sirolimus(0.288);  // 0.24 mg x 1.2
-  const json cards = cards_of("khe-dose-sign", hook("order-sign", {draft}));
+  const json cards = cards_of("khe-dose-sign", dose_hook("order-sign", {draft}));
   ASSERT_EQ(cards.size(), 1u);
   const json& card = cards[0];
   EXPECT_EQ(card["indicator"], "warning");
@@ -87,30 +44,31 @@ TEST(CdsDoseCheck, OrderTwentyPercentOffGetsAWarningWithTheComputedDose) {
 
 TEST(CdsDoseCheck, WithinTenPercentNoWarning) {
   for (double mg : {0.24, 0.25, 0.22, 0.264}) {
-    EXPECT_TRUE(cards_of("khe-dose-sign", hook("order-sign", {sirolimus(mg)})).empty()) << mg;
+    EXPECT_TRUE(cards_of("khe-dose-sign", dose_hook("order-sign", {sirolimus(mg)})).empty()) << mg;
   }
-  EXPECT_EQ(cards_of("khe-dose-sign", hook("order-sign", {sirolimus(0.2)})).size(), 1u);
+  EXPECT_EQ(cards_of("khe-dose-sign", dose_hook("order-sign", {sirolimus(0.2)})).size(), 1u);
 }
 
 TEST(CdsDoseCheck, UnitsAreConvertedThroughUcum) {
   // 288 ug = 0.288 mg; 0.24 mg in grams is within tolerance.
-  auto cards =
-      cards_of("khe-dose-sign", hook("order-sign", {order("a", "35302", "sirolimus", 288, "ug")}));
+  auto cards = cards_of("khe-dose-sign",
+                        dose_hook("order-sign", {order("a", "35302", "sirolimus", 288, "ug")}));
   ASSERT_EQ(cards.size(), 1u);
   EXPECT_NE(cards[0]["summary"].get<std::string>().find("ordered 0.288 mg"), std::string::npos);
   EXPECT_TRUE(cards_of("khe-dose-sign",
-                       hook("order-sign", {order("b", "35302", "sirolimus", 0.00024, "g")}))
+                       dose_hook("order-sign", {order("b", "35302", "sirolimus", 0.00024, "g")}))
                   .empty());
   // A dose that is not a mass (mL) cannot be compared: no card.
-  EXPECT_TRUE(
-      cards_of("khe-dose-sign", hook("order-sign", {order("c", "35302", "sirolimus", 3, "mL")}))
-          .empty());
+  EXPECT_TRUE(cards_of("khe-dose-sign",
+                       dose_hook("order-sign", {order("c", "35302", "sirolimus", 3, "mL")}))
+                  .empty());
 }
 
 TEST(CdsDoseCheck, EachCheckedDrugIsComparedToItsOwnDose) {
   const json pred = order("pred", "8638", "prednisolone", 8.0, "mg", 24);  // 11.2 computed
   const json other = order("asp", "1191", "aspirin", 100, "mg", 24);       // not checked
-  const json cards = cards_of("khe-dose-sign", hook("order-sign", {pred, other, sirolimus(0.5)}));
+  const json cards =
+      cards_of("khe-dose-sign", dose_hook("order-sign", {pred, other, sirolimus(0.5)}));
   ASSERT_EQ(cards.size(), 2u);
   EXPECT_NE(cards[0]["summary"].get<std::string>().find("prednisolone"), std::string::npos);
   EXPECT_NE(cards[0]["summary"].get<std::string>().find("too low"), std::string::npos);
@@ -122,20 +80,20 @@ TEST(CdsDoseCheck, EachCheckedDrugIsComparedToItsOwnDose) {
 TEST(CdsDoseCheck, OrderSelectChecksOnlyTheSelectedOrders) {
   const json a = sirolimus(0.5, "first");
   const json b = sirolimus(0.6, "second");
-  EXPECT_TRUE(cards_of("khe-dose-check", hook("order-select", {a, b}, {})).empty());
+  EXPECT_TRUE(cards_of("khe-dose-check", dose_hook("order-select", {a, b}, {})).empty());
   const json one =
-      cards_of("khe-dose-check", hook("order-select", {a, b}, {"MedicationRequest/second"}));
+      cards_of("khe-dose-check", dose_hook("order-select", {a, b}, {"MedicationRequest/second"}));
   ASSERT_EQ(one.size(), 1u);
   EXPECT_EQ(one[0]["suggestions"][0]["actions"][0]["resource"]["id"], "second");
   EXPECT_EQ(
-      cards_of("khe-dose-check", hook("order-select", {a, b},
-                                      {"MedicationRequest/first", "MedicationRequest/second"}))
+      cards_of("khe-dose-check", dose_hook("order-select", {a, b},
+                                           {"MedicationRequest/first", "MedicationRequest/second"}))
           .size(),
       2u);
 }
 
 TEST(CdsDoseCheck, ByteIdenticalAndNotForOtherPopulations) {
-  const json r = hook("order-sign", {sirolimus(0.4)});
+  const json r = dose_hook("order-sign", {sirolimus(0.4)});
   const CallOutcome a = services().call("khe-dose-sign", r.dump(), nullptr, kNow);
   const CallOutcome b = services().call("khe-dose-sign", r.dump(), nullptr, kNow);
   EXPECT_EQ(a.response.body, b.response.body);
@@ -148,19 +106,19 @@ TEST(CdsDoseCheck, ByteIdenticalAndNotForOtherPopulations) {
 }
 
 TEST(CdsDoseCheck, MalformedContextIs400) {
-  json r = hook("order-sign", {sirolimus(0.4)});
+  json r = dose_hook("order-sign", {sirolimus(0.4)});
   r["context"].erase("draftOrders");
   EXPECT_EQ(services().call("khe-dose-sign", r.dump(), nullptr, kNow).response.status, 400);
-  r = hook("order-select", {sirolimus(0.4)}, {"MedicationRequest/draft-sir"});
+  r = dose_hook("order-select", {sirolimus(0.4)}, {"MedicationRequest/draft-sir"});
   r["context"]["selections"] = "MedicationRequest/draft-sir";
   EXPECT_EQ(services().call("khe-dose-check", r.dump(), nullptr, kNow).response.status, 400);
-  r = hook("order-sign", {sirolimus(0.4)});
+  r = dose_hook("order-sign", {sirolimus(0.4)});
   r["context"]["draftOrders"] = "<html></html>";
   const CallOutcome o = services().call("khe-dose-sign", r.dump(), nullptr, kNow);
   EXPECT_EQ(o.response.status, 400);
   EXPECT_NE(o.response.body.find("context.draftOrders"), std::string::npos);
   // The hook must be the service's: order-select is not order-sign.
-  r = hook("order-select", {sirolimus(0.4)}, {});
+  r = dose_hook("order-select", {sirolimus(0.4)}, {});
   EXPECT_EQ(services().call("khe-dose-sign", r.dump(), nullptr, kNow).response.status, 400);
 }
 
