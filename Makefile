@@ -5,7 +5,8 @@
 JOBS ?= $(shell nproc)
 DEBS := cmake make g++ clang libclang-rt-14-dev clang-format libsimdjson-dev \
         nlohmann-json3-dev libcli11-dev libssl-dev libgtest-dev libgmock-dev \
-        libbenchmark-dev libnlopt-dev libsqlite3-dev libboost-dev libspdlog-dev
+        libbenchmark-dev libnlopt-dev libsqlite3-dev libboost-dev libspdlog-dev \
+        libgoogle-perftools-dev
 FUZZ_SECONDS ?= 20
 
 .PHONY: all deps npm-deps chart-deps html-deps build build-asan build-fuzz run test \

@@ -69,7 +69,7 @@ BENCHMARK(BM_CdsPatientView)->Unit(benchmark::kMicrosecond);
 
 // Only the cards of that request (cds/cards.h, as Services::call builds them): the card,
 // its Markdown detail (write::summarize) and the response body's bytes. The report is
-// evaluated once, from the same collection Bundle Services::call evaluates.
+// evaluated once, from the same resources Services::call reads.
 void BM_CdsCards(benchmark::State& state) {
   if (request_body().empty()) {
     state.SkipWithError("set KHE_HOOK_REQUEST to build/tools/hook_load's request.json");
@@ -87,8 +87,10 @@ void BM_CdsCards(benchmark::State& state) {
     state.SkipWithError("request.json is not a patient-view request");
     return;
   }
-  const auto gathered =
-      khe::cds::detail::gather(services.prefetch(), prefetch, std::string(patient_id), {}, nullptr);
+  khe::cds::detail::Sha256 input_hash;
+  input_hash.update(request_body());
+  const auto gathered = khe::cds::detail::gather(services.prefetch(), prefetch,
+                                                 std::string(patient_id), {}, nullptr, input_hash);
   const auto* g = std::get_if<khe::cds::detail::Gathered>(&gathered);
   if (g == nullptr) {
     state.SkipWithError("prefetch refused");
@@ -96,14 +98,15 @@ void BM_CdsCards(benchmark::State& state) {
   }
   khe::fhir::ReadOptions options;
   options.as_of = now();
-  const khe::fhir::ReadOutcome read = khe::fhir::read(g->bundle, knowledge().codes, options);
+  const khe::fhir::ReadOutcome read =
+      khe::fhir::read_parsed(g->resources, knowledge().codes, options);
   if (!read.record) {
     state.SkipWithError("record unusable");
     return;
   }
   khe::engine::Report report = khe::engine::evaluate(
       *read.record, knowledge(), *knowledge().profile("default"), options.as_of);
-  report.input_sha256 = khe::cds::detail::sha256_hex(g->bundle);
+  report.input_sha256 = input_hash.hex();
   const std::string report_sha256 = khe::cds::detail::sha256_hex(khe::write::to_json(report));
   const std::string id(patient_id);
   const std::string public_url = "http://127.0.0.1:8080";

@@ -193,10 +193,16 @@ std::optional<std::string> check_request(element root, const knowledge::CdsServi
   return std::nullopt;
 }
 
-// The draft MedicationRequests to check (order-select: only those in context.selections),
-// minified; nullopt when valid.
+// A draft MedicationRequest of the request's context, with the JSON path that names it.
+struct DraftElement {
+  element resource;
+  std::string path;
+};
+
+// The draft MedicationRequests to check (order-select: only those in context.selections);
+// nullopt when valid.
 std::optional<std::string> draft_orders(element context, const knowledge::CdsService& svc,
-                                        std::vector<std::string>& out) {
+                                        std::vector<DraftElement>& out) {
   auto bundle = member(context, "draftOrders");
   auto type = bundle ? string_member(*bundle, "resourceType") : std::nullopt;
   if (!bundle || bundle->type() != element_type::OBJECT || !type || *type != "Bundle") {
@@ -235,7 +241,7 @@ std::optional<std::string> draft_orders(element context, const knowledge::CdsSer
       auto id = string_member(*resource, "id");
       if (!id || !selected.count("MedicationRequest/" + std::string(*id))) continue;
     }
-    out.push_back(simdjson::to_string(*resource));
+    out.push_back({*resource, path + ".resource"});
   }
   return std::nullopt;
 }
@@ -284,7 +290,7 @@ CallOutcome Services::call(std::string_view service_id, std::string_view body, F
     return out;
   }
   out.patient_id = req.patient_id;
-  std::vector<std::string> orders;
+  std::vector<DraftElement> orders;
   const bool dose_check = svc->kind == "dose_check";
   if (dose_check) {
     if (auto problem = draft_orders(*req.context, *svc, orders)) {
@@ -293,8 +299,13 @@ CallOutcome Services::call(std::string_view service_id, std::string_view body, F
     }
   }
 
-  auto gathered = detail::gather(prefetch_, req.prefetch, req.patient_id, req.access, fetcher);
+  // The input is what came over the wire: the request's bytes, then every page fetched.
+  detail::Sha256 input_hash;
+  input_hash.update(body);
+  auto gathered =
+      detail::gather(prefetch_, req.prefetch, req.patient_id, req.access, fetcher, input_hash);
   if (auto* f = std::get_if<detail::Failure>(&gathered)) {
+    out.needs_fetch = f->needs_fetch;
     out.response = http::error_response(f->status, f->code, f->message);
     return out;
   }
@@ -302,7 +313,7 @@ CallOutcome Services::call(std::string_view service_id, std::string_view body, F
 
   fhir::ReadOptions options;
   options.as_of = now;
-  const fhir::ReadOutcome read = fhir::read(g.bundle, k_.codes, options);
+  const fhir::ReadOutcome read = fhir::read_parsed(g.resources, k_.codes, options);
   if (!read.record) {
     out.response = http::error_response(
         412, "data_unusable",
@@ -311,7 +322,7 @@ CallOutcome Services::call(std::string_view service_id, std::string_view body, F
     return out;
   }
   engine::Report report = engine::evaluate(*read.record, k_, p_, now);
-  out.input_sha256 = detail::sha256_hex(g.bundle);
+  out.input_sha256 = input_hash.hex();
   report.input_sha256 = out.input_sha256;
   out.report_sha256 = detail::sha256_hex(write::to_json(report));
   out.evaluated = true;
@@ -320,13 +331,14 @@ CallOutcome Services::call(std::string_view service_id, std::string_view body, F
   std::string response = R"({"cards":)";
   if (dose_check) {
     std::vector<detail::DraftOrder> drafts;
+    std::vector<fhir::ParsedResource> one(2);
+    one[0] = g.resources.front();  // the Patient
     for (auto& order : orders) {
-      const std::string one =
-          R"({"resourceType":"Bundle","type":"collection","entry":[{"resource":)" + g.patient +
-          R"(},{"resource":)" + order + "}]}";
-      fhir::ReadOutcome r = fhir::read(one, k_.codes, options);
+      one[1] = {order.resource, {}, std::move(order.path)};
+      fhir::ReadOutcome r = fhir::read_parsed(one, k_.codes, options);
       if (!r.record || r.record->medications.size() != 1) continue;
-      drafts.push_back({std::move(order), std::move(r.record->medications.front())});
+      drafts.push_back(
+          {simdjson::to_string(order.resource), std::move(r.record->medications.front())});
     }
     out.cards = detail::dose_cards(in, drafts, response);
   } else {

@@ -30,11 +30,14 @@ struct CallOutcome {
   // 200 {"cards":[...]}; 400 bad request; 404 unknown service; 412 data unobtainable.
   http::Response response;
   std::string patient_id;     // context.patientId when valid, for the audit ("" otherwise)
-  std::string input_sha256;   // SHA-256 of the FHIR bundle bytes evaluated ("" if none)
+  std::string input_sha256;   // SHA-256 of the request's bytes and the pages fetched ("" if none)
   std::string report_sha256;  // SHA-256 of the JSON report (write::to_json) the cards came from
   std::string knowledge_version, profile;
   std::size_t cards = 0;
   bool evaluated = false;
+  // Called without a fetcher, the request needs data from its fhirServer: the 412 in
+  // `response` is only for want of a fetcher, and a call with one may succeed.
+  bool needs_fetch = false;
 };
 
 // One feedback entry to store; `key` (card uuid + "|" + outcome + "|" + outcomeTimestamp)
@@ -63,7 +66,7 @@ class Services {
   const std::vector<PrefetchTemplate>& prefetch() const { return prefetch_; }
 
   // POST /cds-services/{id}. `now` is the evaluation instant (the server reads the clock).
-  // `fetcher` may be null: then only prefetched data can be used.
+  // `fetcher` may be null: then only prefetched data can be used (see needs_fetch).
   CallOutcome call(std::string_view service_id, std::string_view body, FhirFetcher* fetcher,
                    Instant now) const;
 

@@ -13,10 +13,10 @@ using simdjson::dom::element_type;
 // What one prefetch key ends up holding.
 struct Slot {
   const PrefetchTemplate* t = nullptr;
-  bool missing = false;              // not prefetched: to fetch
-  std::vector<std::string> entries;  // search: Bundle entries; read: the resource (0 or 1)
-  std::string next;                  // a "next" page still to follow
-  int pages = 0;                     // pages fetched
+  bool missing = false;                       // not prefetched: to fetch
+  std::vector<fhir::ParsedResource> entries;  // search: the entries; read: 0 or 1 resource
+  std::string next;                           // a "next" page still to follow
+  int pages = 0;                              // pages fetched
 };
 
 // nullopt when taken; else what is wrong, as "<path>: <what>".
@@ -30,7 +30,7 @@ std::optional<std::string> take_read(element resource, const std::string& path,
     auto id = string_member(resource, "id");
     if (!id || *id != patient_id) return path + ".id: does not match context.patientId";
   }
-  slot.entries.push_back(simdjson::to_string(resource));
+  slot.entries.push_back({resource, {}, path});
   return std::nullopt;
 }
 
@@ -55,13 +55,9 @@ std::optional<std::string> take_search(element bundle, const std::string& path, 
       if (!rtype || *rtype != slot.t->resource_type) {
         return at + ".resource: expected a " + slot.t->resource_type + " resource";
       }
-      std::string e = "{";
-      if (auto full_url = member(entry, "fullUrl");
-          full_url && full_url->type() == element_type::STRING) {
-        e += "\"fullUrl\":" + simdjson::to_string(*full_url) + ",";
-      }
-      e += "\"resource\":" + simdjson::to_string(*resource) + "}";
-      slot.entries.push_back(std::move(e));
+      std::string_view full_url;
+      if (auto u = string_member(entry, "fullUrl")) full_url = *u;
+      slot.entries.push_back({*resource, full_url, at + ".resource"});
     }
   }
   slot.next.clear();
@@ -91,9 +87,13 @@ std::string replace_tokens(std::string query, const std::string& patient_id) {
 }
 
 // Fetches the slot's pages from `url` on. nullopt when done.
+// The parsed pages are kept in `pages` (the slot's entries point into them); their bytes
+// go to `fetched`.
 std::optional<Failure> fetch(Slot& slot, std::string url, const std::string& patient_id,
                              const FhirAccess& access, const std::string& origin,
-                             FhirFetcher& fetcher) {
+                             FhirFetcher& fetcher,
+                             std::vector<std::unique_ptr<simdjson::dom::parser>>& pages,
+                             Sha256& fetched) {
   const std::string& key = slot.t->key;
   while (!url.empty()) {
     if (origin_of(url) != origin) {
@@ -105,13 +105,14 @@ std::optional<Failure> fetch(Slot& slot, std::string url, const std::string& pat
     }
     auto body = fetcher.get(encode_url(url), access.access_token);
     if (!body) return unavailable(key + ": could not be fetched from fhirServer");
-    auto parser = make_parser(body->size());
+    fetched.update(*body);
+    pages.push_back(make_parser(body->size()));
     element root;
-    if (parser->parse(*body).get(root) != simdjson::SUCCESS ||
+    if (pages.back()->parse(*body).get(root) != simdjson::SUCCESS ||
         root.type() != element_type::OBJECT) {
       return unavailable(key + ": the FHIR server's answer is not a FHIR resource");
     }
-    const std::string path = key + " (fetched)";
+    const std::string path = key + " (fetched page " + std::to_string(slot.pages) + ")";
     auto problem =
         slot.t->search ? take_search(root, path, slot) : take_read(root, path, patient_id, slot);
     if (problem) return unavailable(*problem);
@@ -126,7 +127,8 @@ std::optional<Failure> fetch(Slot& slot, std::string url, const std::string& pat
 std::variant<Gathered, Failure> gather(const std::vector<PrefetchTemplate>& templates,
                                        std::optional<element> prefetch,
                                        const std::string& patient_id, const FhirAccess& access,
-                                       FhirFetcher* fetcher) {
+                                       FhirFetcher* fetcher, Sha256& fetched) {
+  Gathered g;
   if (prefetch && prefetch->type() == element_type::NULL_VALUE) prefetch.reset();
   if (prefetch && prefetch->type() != element_type::OBJECT) {
     return Failure{400, "invalid_request", "prefetch: expected an object"};
@@ -164,8 +166,10 @@ std::variant<Gathered, Failure> gather(const std::vector<PrefetchTemplate>& temp
   }
   if (!missing.empty()) {
     if (access.server.empty() || fetcher == nullptr) {
-      return unavailable("not prefetched (or incomplete), and no fhirServer to fetch from: " +
-                         missing);
+      Failure f = unavailable("not prefetched (or incomplete), and no fhirServer to fetch from: " +
+                              missing);
+      f.needs_fetch = !access.server.empty();
+      return f;
     }
     const auto origin = origin_of(access.server);
     if (!origin) return Failure{400, "invalid_request", "fhirServer: expected an http(s) URL"};
@@ -174,30 +178,31 @@ std::variant<Gathered, Failure> gather(const std::vector<PrefetchTemplate>& temp
                                   : std::move(s.next);
       if (!s.missing && url.empty()) continue;
       s.next.clear();
-      if (auto f = fetch(s, std::move(url), patient_id, access, *origin, *fetcher)) return *f;
+      if (auto f =
+              fetch(s, std::move(url), patient_id, access, *origin, *fetcher, g.pages, fetched)) {
+        return *f;
+      }
     }
   }
 
-  // 3. One collection Bundle, the Patient first.
-  Gathered g;
-  for (const Slot& s : slots) {
+  // 3. The resources to read, the Patient first.
+  fhir::ParsedResource* patient = nullptr;
+  std::size_t count = 0;
+  for (Slot& s : slots) {
+    count += s.entries.size();
     if (!s.t->search && s.t->resource_type == "Patient" && !s.entries.empty()) {
-      g.patient = s.entries.front();
+      patient = &s.entries.front();
     }
   }
-  if (g.patient.empty()) {
+  if (patient == nullptr) {
     return unavailable("patient: the CDS Client has no Patient resource for context.patientId");
   }
-  g.bundle =
-      R"({"resourceType":"Bundle","type":"collection","entry":[{"resource":)" + g.patient + "}";
-  for (const Slot& s : slots) {
+  g.resources.reserve(count);
+  g.resources.push_back(std::move(*patient));
+  for (Slot& s : slots) {
     if (!s.t->search && s.t->resource_type == "Patient") continue;
-    for (const std::string& e : s.entries) {
-      g.bundle += ',';
-      g.bundle += s.t->search ? e : "{\"resource\":" + e + "}";
-    }
+    for (auto& e : s.entries) g.resources.push_back(std::move(e));
   }
-  g.bundle += "]}";
   return g;
 }
 

@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 #include <cstdio>
+#include <new>
 
 namespace khe::cds::detail {
 
@@ -44,17 +45,48 @@ bool is_hex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+std::string hex_of(const unsigned char* digest, std::size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 15];
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string sha256_hex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(64);
-  for (unsigned char b : sha256(bytes)) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
+  const auto digest = sha256(bytes);
+  return hex_of(digest.data(), digest.size());
+}
+
+struct Sha256::Ctx {
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  ~Ctx() { EVP_MD_CTX_free(md); }
+};
+
+Sha256::Sha256() : ctx_(std::make_unique<Ctx>()) {
+  // Only allocation can fail here, and a hasher that silently hashed nothing would corrupt
+  // the audit trail: that is a programming-environment failure, not an input error.
+  if (ctx_->md == nullptr || EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr) != 1) {
+    throw std::bad_alloc();
   }
-  return out;
+}
+
+Sha256::~Sha256() = default;
+
+void Sha256::update(std::string_view bytes) {
+  if (EVP_DigestUpdate(ctx_->md, bytes.data(), bytes.size()) != 1) throw std::bad_alloc();
+}
+
+std::string Sha256::hex() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(ctx_->md, digest, &len) != 1) throw std::bad_alloc();
+  return hex_of(digest, len);
 }
 
 std::string uuid_from(std::string_view seed) {

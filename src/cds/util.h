@@ -27,6 +27,22 @@ constexpr int kMaxPages = 50;
 std::unique_ptr<simdjson::dom::parser> make_parser(std::size_t bytes);
 
 std::string sha256_hex(std::string_view bytes);
+
+// SHA-256 over several pieces, as if they were one string.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void update(std::string_view bytes);
+  // Lowercase hex of everything added; the hasher is then spent.
+  std::string hex();
+
+ private:
+  struct Ctx;
+  std::unique_ptr<Ctx> ctx_;
+};
 // A name-based UUID (RFC 4122 layout, version 5 bits) from the SHA-256 of `seed`: the same
 // seed always gives the same UUID, so a response is reproducible byte for byte.
 std::string uuid_from(std::string_view seed);

@@ -27,8 +27,10 @@ CLI::App* add_serve_subcommand(CLI::App& app, ServeCommandOptions& o) {
                 "Origin allowed to call from a browser (repeatable; none by default)");
   s->add_flag("--insecure-no-auth", v.insecure_no_auth,
               "Accept CDS calls without a token: local use only");
-  s->add_option("--workers", v.workers,
-                "Handler threads (default: 8 per hardware thread, at least 32)");
+  s->add_option("--workers", v.workers, "Threads that evaluate (default: one per hardware thread)");
+  s->add_option("--blocking-workers", v.blocking_workers,
+                "Threads for store writes and FHIR-server fetches (default 32)")
+      ->check(CLI::Range(1, 1024));
   s->add_option("--import", v.imports,
                 "FHIR Bundle to load at start when its patient is not stored (repeatable)");
   s->add_flag("--quiet", v.quiet, "No per-request log lines (load tests)");

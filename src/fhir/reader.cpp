@@ -144,6 +144,7 @@ class Reader {
   Reader& operator=(const Reader&) = delete;
 
   ReadOutcome run(std::string_view bytes);
+  ReadOutcome run(const std::vector<ParsedResource>& resources);
 
  private:
   void problem(std::string where, std::string message);
@@ -192,6 +193,22 @@ ReadOutcome Reader::run(std::string_view bytes) {
       read_ndjson(text);
     else
       read_single(text);
+  }
+  if (unlisted_problems_ > 0)
+    problems_.push_back(
+        {"input", std::to_string(unlisted_problems_) + " more problems not listed"});
+  return assemble();
+}
+
+ReadOutcome Reader::run(const std::vector<ParsedResource>& resources) {
+  out_.reserve(resources.size());
+  for (const ParsedResource& r : resources) {
+    std::string_view type = str(r.resource, "resourceType");
+    if (!is_object(r.resource) || type.empty()) {
+      problem(r.path, "not a FHIR resource (a JSON object with a resourceType)");
+      continue;
+    }
+    read_resource(r.resource, type, r.full_url, r.path, ".", Place{r.path});
   }
   if (unlisted_problems_ > 0)
     problems_.push_back(
@@ -364,6 +381,11 @@ ReadOutcome Reader::assemble() {
 ReadOutcome read(std::string_view bytes, const knowledge::Codes& codes,
                  const ReadOptions& options) {
   return Reader(codes, options).run(bytes);
+}
+
+ReadOutcome read_parsed(const std::vector<ParsedResource>& resources, const knowledge::Codes& codes,
+                        const ReadOptions& options) {
+  return Reader(codes, options).run(resources);
 }
 
 }  // namespace khe::fhir

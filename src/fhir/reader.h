@@ -7,6 +7,8 @@
 // and reported in `record.issues` with its resource and path; nothing is silently changed.
 #pragma once
 
+#include <simdjson.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,5 +34,18 @@ struct ReadOutcome {
 };
 
 ReadOutcome read(std::string_view bytes, const knowledge::Codes& codes, const ReadOptions& options);
+
+// A resource its caller has already parsed and checked to be a JSON object with a
+// resourceType (a CDS Hooks prefetch entry): read in place, with no second parse.
+struct ParsedResource {
+  simdjson::dom::element resource;  // lives as long as the caller's parser
+  std::string_view full_url;        // the Bundle entry's fullUrl; "" when none
+  std::string path;                 // names it in issues: "prefetch.labs.entry[3].resource"
+};
+
+// read() over resources given one by one, in order, exactly as read() reads the entries
+// of a Bundle holding them; a resource without an id is named by its `path`.
+ReadOutcome read_parsed(const std::vector<ParsedResource>& resources, const knowledge::Codes& codes,
+                        const ReadOptions& options);
 
 }  // namespace khe::fhir

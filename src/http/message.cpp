@@ -1,8 +1,8 @@
 #include "http/message.h"
 
-#include <cctype>
-
 #include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <cstdint>
 
 namespace khe::http {
@@ -222,5 +222,29 @@ std::string media_type(std::string_view content_type) {
 bool is_json_media(std::string_view media) {
   return media == "application/json" || media == "application/fhir+json";
 }
+
+struct Responder::State {
+  explicit State(Send s) : send(std::move(s)) {}
+  ~State() {
+    if (!done.exchange(true) && send) {  // never answered: a handler bug
+      send(error_response(500, "internal_error", "the server could not answer this request"));
+    }
+  }
+  Send send;
+  std::atomic<bool> done{false};
+};
+
+Responder::Responder(Send send) : state_(std::make_shared<State>(std::move(send))) {}
+
+void Responder::operator()(Response response) const {
+  if (!state_ || state_->done.exchange(true)) return;
+  // Only this thread gets here: the sender (and what it holds, such as the connection) is
+  // let go once used, even while copies of this Responder live on.
+  Send send = std::move(state_->send);
+  state_->send = nullptr;
+  if (send) send(std::move(response));
+}
+
+bool Responder::answered() const { return state_ && state_->done.load(); }
 
 }  // namespace khe::http

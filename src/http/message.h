@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -66,5 +67,26 @@ bool is_json_media(std::string_view media);
 // They never throw for bad input (an exception reaching the server is answered 500 and
 // logged as a programming error).
 using Handler = std::function<Response(const Request&)>;
+
+// The answer to one request, for handlers that finish later (after an audit commit, say):
+// call it once, from any thread; later calls are ignored. Copies share one answer. When
+// the last copy goes without an answer, the request is answered 500 — a handler bug may
+// not leave a client waiting. Thread-safe.
+class Responder {
+ public:
+  using Send = std::function<void(Response)>;
+  Responder() = default;  // answers nothing (a default Responder is for tests only)
+  explicit Responder(Send send);
+  void operator()(Response response) const;
+  bool answered() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+// An asynchronous handler: it may answer before it returns or hand the Responder on.
+// Same rules as Handler otherwise; an exception before answering is answered 500.
+using AsyncHandler = std::function<void(const Request&, Responder)>;
 
 }  // namespace khe::http

@@ -85,8 +85,8 @@ std::string exception_type(const std::exception& e) {
 
 }  // namespace detail
 
-struct Server::Impl {
-  Impl(ServerOptions o, Handler h, ServerLog l)
+struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
+  Impl(ServerOptions o, AsyncHandler h, ServerLog l)
       : options(std::move(o)),
         handler(std::move(h)),
         log_fn(std::move(l)),
@@ -107,7 +107,8 @@ struct Server::Impl {
     if (log_fn) log_fn(level, event, detail);
   }
 
-  Response run_handler(const Request& request) const;
+  // Calls the handler; an exception before it answered is answered 500.
+  void run_handler(const Request& request, const Responder& done) const;
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
   void remove(detail::Session* session);
@@ -117,7 +118,7 @@ struct Server::Impl {
   // Declared first, destroyed last: sessions still queued in the io_context when it is
   // destroyed unregister themselves here.
   const ServerOptions options;
-  const Handler handler;
+  const AsyncHandler handler;
   const ServerLog log_fn;
 
   std::mutex mu;
@@ -131,7 +132,7 @@ struct Server::Impl {
   std::uint64_t refused_connections = 0;  // accept strand only
   std::mutex wait_mu;
 
-  detail::WorkerPool pool;
+  WorkerPool pool;
   net::io_context ioc;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> guard;
   net::strand<net::io_context::executor_type> accept_strand;
@@ -312,10 +313,16 @@ class Session : public std::enable_shared_from_this<Session> {
     request.remote = remote_;
 
     WorkerPool::Task task = [self = shared_from_this(), request = std::move(request)]() {
-      Response response = self->server_.run_handler(request);
-      net::post(self->executor(), [self, response = std::move(response)]() mutable {
-        self->deliver(std::move(response));
+      // The answer may come from any thread, even after the server is gone: it goes to the
+      // session's strand while the server (and so its io_context) lives, else nowhere.
+      Responder done([self, server = self->server_.weak_from_this()](Response response) {
+        auto alive = server.lock();
+        if (!alive) return;
+        net::post(self->executor(), [self, response = std::move(response)]() mutable {
+          self->deliver(std::move(response));
+        });
       });
+      self->server_.run_handler(request, done);
     };
     if (!server_.pool.try_submit(task)) {
       server_.log("warn", "queue_full", "");
@@ -416,15 +423,16 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace detail
 
-Response Server::Impl::run_handler(const Request& request) const {
+void Server::Impl::run_handler(const Request& request, const Responder& done) const {
   try {
-    return handler(request);
+    handler(request, done);
+    return;
   } catch (const std::exception& e) {
     log("error", "handler_exception", detail::exception_type(e));
   } catch (...) {
     log("error", "handler_exception", "unknown exception");
   }
-  return error_response(500, "internal_error", "the server could not answer this request");
+  done(error_response(500, "internal_error", "the server could not answer this request"));
 }
 
 void Server::Impl::do_accept() {
@@ -503,6 +511,16 @@ void Server::Impl::force_close_all() {
 Server::Server(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Result<std::unique_ptr<Server>> Server::start(ServerOptions options, Handler handler,
+                                              ServerLog log) {
+  if (!handler)
+    return Error{options.host + ":" + std::to_string(options.port), "no request handler"};
+  return start(std::move(options),
+               AsyncHandler([handler = std::move(handler)](
+                                const Request& r, const Responder& done) { done(handler(r)); }),
+               std::move(log));
+}
+
+Result<std::unique_ptr<Server>> Server::start(ServerOptions options, AsyncHandler handler,
                                               ServerLog log) {
   const std::string where = options.host + ":" + std::to_string(options.port);
   if (!handler) return Error{where, "no request handler"};

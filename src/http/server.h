@@ -38,6 +38,11 @@ class Server {
   // Binds and starts serving on its own threads. Error (not exception) when it cannot bind.
   static Result<std::unique_ptr<Server>> start(ServerOptions options, Handler handler,
                                                ServerLog log = {});
+  // The same with a handler that may answer after it returns (see Responder): its worker
+  // is free as soon as it returns. An answer that comes after the server is gone is
+  // dropped. wait() waits for the answers of the requests it drains.
+  static Result<std::unique_ptr<Server>> start(ServerOptions options, AsyncHandler handler,
+                                               ServerLog log = {});
 
   std::uint16_t port() const;  // the bound port (useful with port 0)
 

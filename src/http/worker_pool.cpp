@@ -2,7 +2,7 @@
 
 #include <utility>
 
-namespace khe::http::detail {
+namespace khe::http {
 
 void WorkerPool::start(unsigned threads, std::size_t max_queued) {
   max_queued_ = max_queued;
@@ -49,4 +49,4 @@ void WorkerPool::run() {
   }
 }
 
-}  // namespace khe::http::detail
+}  // namespace khe::http

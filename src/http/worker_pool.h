@@ -1,4 +1,5 @@
-// A fixed set of threads taking tasks from one bounded queue (internal to the server).
+// A fixed set of threads taking tasks from one bounded queue: the server's workers, and
+// serve's pool for handlers that may block (store writes, FHIR fetches).
 #pragma once
 
 #include <condition_variable>
@@ -9,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-namespace khe::http::detail {
+namespace khe::http {
 
 class WorkerPool {
  public:
@@ -41,4 +42,4 @@ class WorkerPool {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace khe::http::detail
+}  // namespace khe::http

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <future>
 #include <utility>
 
 #include "serve/log.h"
@@ -51,7 +52,9 @@ App::App(AppOptions options, store::Store& store, const knowledge::Knowledge& kn
       cors_(options_.cors_origins),
       services_(knowledge, profile, options_.public_url),
       api_(store, knowledge, profile),
-      audit_(store) {}
+      audit_(store) {
+  blocking_.start(std::max(1u, options_.blocking_workers), options_.max_blocking_queued);
+}
 
 Result<std::unique_ptr<App>> App::create(AppOptions options, store::Store& store,
                                          const knowledge::Knowledge& knowledge,
@@ -69,12 +72,8 @@ Result<std::unique_ptr<App>> App::create(AppOptions options, store::Store& store
                                       std::move(clock), std::move(auth), std::move(fetcher)));
 }
 
-http::Response App::handle(const http::Request& request) {
-  const auto started = std::chrono::steady_clock::now();
-  std::string route_name;
-  std::string service;
-  http::Response r = route(request, route_name, service);
-  if (request.method != "OPTIONS") cors_.decorate(request, r);
+void App::finish(std::string_view method, std::string_view origin, http::Response& r) const {
+  if (method != "OPTIONS") cors_.decorate(origin, r);
   r.set_header("X-Content-Type-Options", "nosniff");
   bool has_cache_control = false;
   for (const auto& h : r.headers) {
@@ -82,19 +81,85 @@ http::Response App::handle(const http::Request& request) {
   }
   // The web app's files set their own caching; nothing else (cards, reports) is cached.
   if (!has_cache_control) r.set_header("Cache-Control", "no-store");
-  if (request_logging()) {
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::steady_clock::now() - started)
-                        .count();
-    log_event(r.status >= 500 ? Level::error : Level::info, "request",
-              {{"method", std::string_view(request.method.size() <= 16 ? request.method : "?")},
-               {"route", std::string_view(route_name.empty() ? "(none)" : route_name)},
-               {"service", std::string_view(service)},
-               {"status", std::int64_t{r.status}},
-               {"us", std::int64_t{us}},
-               {"bytes", static_cast<std::int64_t>(r.body.size())}});
+}
+
+namespace {
+
+// The request log line: route templates, never ids or values.
+void log_request(std::string_view method, std::string_view route_name, std::string_view service,
+                 const http::Response& r, std::chrono::steady_clock::time_point started) {
+  if (!request_logging()) return;
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+  log_event(r.status >= 500 ? Level::error : Level::info, "request",
+            {{"method", method.size() <= 16 ? method : std::string_view("?")},
+             {"route", route_name.empty() ? std::string_view("(none)") : route_name},
+             {"service", service},
+             {"status", std::int64_t{r.status}},
+             {"us", std::int64_t{us}},
+             {"bytes", static_cast<std::int64_t>(r.body.size())}});
+}
+
+}  // namespace
+
+void App::handle(const http::Request& request, http::Responder done) {
+  Asked asked{request.method.substr(0, 17), std::string(request.header("Origin")),
+              std::chrono::steady_clock::now()};
+  Routed routed;
+  route(request, routed);
+  if (!routed.blocking) {
+    complete(std::move(routed), asked, std::move(done));
+    return;
   }
-  return r;
+  http::WorkerPool::Task task = [this, routed = std::move(routed), asked, done]() mutable {
+    auto step = std::move(routed.blocking);
+    routed.blocking = nullptr;
+    step(routed);
+    complete(std::move(routed), asked, std::move(done));
+  };
+  if (!blocking_.try_submit(task)) {
+    log_event(Level::warn, "blocking_queue_full");
+    Routed busy;
+    busy.route_name = "(busy)";
+    busy.response = http::error_response(503, "overloaded", "the server is busy; try again");
+    busy.response.set_header("Retry-After", "1");
+    complete(std::move(busy), asked, std::move(done));
+  }
+}
+
+void App::complete(Routed routed, const Asked& asked, http::Responder done) {
+  finish(asked.method, asked.origin, routed.response);
+  if (!routed.audit) {
+    log_request(asked.method, routed.route_name, routed.service, routed.response, asked.started);
+    done(std::move(routed.response));
+    return;
+  }
+  // Answered on the audit writer's thread once the entry committed.
+  audit_.append(std::move(*routed.audit),
+                [this, done = std::move(done), response = std::move(routed.response), asked,
+                 route_name = std::move(routed.route_name), service = std::move(routed.service),
+                 what = routed.audit_what](Result<std::int64_t> logged) mutable {
+                  if (!logged) {
+                    // No card leaves without its audit entry.
+                    log_event(Level::error, "audit_failed", {{"what", what}});
+                    response =
+                        http::error_response(500, "audit_failed",
+                                             what == "card" ? "the evaluation could not be audited"
+                                                            : "the feedback could not be audited");
+                    finish(asked.method, asked.origin, response);
+                  }
+                  log_request(asked.method, route_name, service, response, asked.started);
+                  done(std::move(response));
+                });
+}
+
+http::Response App::handle(const http::Request& request) {
+  std::promise<http::Response> answered;
+  auto answer = answered.get_future();
+  handle(request,
+         http::Responder([&answered](http::Response r) { answered.set_value(std::move(r)); }));
+  return answer.get();
 }
 
 Result<std::string> App::authenticate(const http::Request& request, Instant now) {
@@ -104,33 +169,47 @@ Result<std::string> App::authenticate(const http::Request& request, Instant now)
   return caller_of(*claims);
 }
 
-http::Response App::route(const http::Request& request, std::string& route_name,
-                          std::string& service) {
+void App::route(const http::Request& request, Routed& out) {
   const std::string_view path = request.path;
+  http::Response& r = out.response;
   if (starts_with_segment(path, kCdsPrefix)) {
-    return cds_route(request, path.substr(kCdsPrefix.size()), route_name, service);
+    r = cds_route(request, path.substr(kCdsPrefix.size()), out);
+  } else if (path == "/healthz") {
+    out.route_name = "/healthz";
+    if (request.method == "OPTIONS") {
+      r = cors_.preflight(request, "GET");
+    } else if (request.method != "GET" && request.method != "HEAD") {
+      r = method_not_allowed("GET");
+    } else {
+      r = http::json_response(200, R"({"status":"ok"})");
+    }
+  } else if (starts_with_segment(path, "/api")) {
+    out.route_name = api::Api::route_of(request.method, path);
+    if (out.route_name.empty()) out.route_name = "/api/(unknown)";
+    if (request.method == "OPTIONS") {
+      r = cors_.preflight(request, "GET, POST, DELETE");
+    } else {
+      // Every API call uses the store, whose writers wait for an fsync.
+      const Instant now = std::chrono::floor<std::chrono::seconds>(clock_());
+      out.blocking = [this, request, now](Routed& done) {
+        done.response = api_.handle(request, now, "local");
+      };
+    }
+  } else {
+    out.route_name = "(static)";
+    if (request.method == "OPTIONS") {
+      r = cors_.preflight(request, "GET");
+    } else if (request.method != "GET" && request.method != "HEAD") {
+      r = method_not_allowed("GET");
+    } else {
+      r = api::static_file(request);
+    }
   }
-  if (path == "/healthz") {
-    route_name = "/healthz";
-    if (request.method == "OPTIONS") return cors_.preflight(request, "GET");
-    if (request.method != "GET" && request.method != "HEAD") return method_not_allowed("GET");
-    return http::json_response(200, R"({"status":"ok"})");
-  }
-  if (starts_with_segment(path, "/api")) {
-    route_name = api::Api::route_of(request.method, path);
-    if (route_name.empty()) route_name = "/api/(unknown)";
-    if (request.method == "OPTIONS") return cors_.preflight(request, "GET, POST, DELETE");
-    const Instant now = std::chrono::floor<std::chrono::seconds>(clock_());
-    return api_.handle(request, now, "local");
-  }
-  route_name = "(static)";
-  if (request.method == "OPTIONS") return cors_.preflight(request, "GET");
-  if (request.method != "GET" && request.method != "HEAD") return method_not_allowed("GET");
-  return api::static_file(request);
 }
 
-http::Response App::cds_route(const http::Request& request, std::string_view rest,
-                              std::string& route_name, std::string& service) {
+http::Response App::cds_route(const http::Request& request, std::string_view rest, Routed& out) {
+  std::string& route_name = out.route_name;
+  std::string& service = out.service;
   const Instant now = std::chrono::floor<std::chrono::seconds>(clock_());
   auto unauthorized = [](const Error& e) {
     http::Response r = http::error_response(401, "unauthorized", e.message);
@@ -174,45 +253,58 @@ http::Response App::cds_route(const http::Request& request, std::string_view res
   if (feedback) {
     auto items = services_.parse_feedback(request.body);
     if (!items) return http::error_response(400, "invalid_feedback", items.error().to_string());
-    std::int64_t stored = 0;
-    for (const cds::FeedbackItem& item : *items) {
-      auto put = store_.put_feedback(id, item.key, item.json, now);
-      if (!put) {
-        log_event(Level::error, "store_failed", {{"what", "feedback"}});
-        return http::error_response(500, "store_failed", "the feedback could not be stored");
+    // Stored on the blocking pool (a store write), audited, then answered.
+    out.blocking = [this, items = std::move(items).value(), id = std::string(id),
+                    caller = std::move(caller).value(), now](Routed& done) {
+      std::int64_t stored = 0;
+      for (const cds::FeedbackItem& item : items) {
+        auto put = store_.put_feedback(id, item.key, item.json, now);
+        if (!put) {
+          log_event(Level::error, "store_failed", {{"what", "feedback"}});
+          done.response =
+              http::error_response(500, "store_failed", "the feedback could not be stored");
+          return;
+        }
+        stored += *put ? 1 : 0;
       }
-      stored += *put ? 1 : 0;
-    }
-    store::AuditRecord record;
-    record.time = now;
-    record.kind = "feedback";
-    record.caller = *caller;
-    auto logged = audit_.append(std::move(record));
-    if (!logged) {
-      log_event(Level::error, "audit_failed", {{"what", "feedback"}});
-      return http::error_response(500, "audit_failed", "the feedback could not be audited");
-    }
-    log_event(Level::info, "feedback", {{"service", id}, {"stored", stored}});
-    return http::json_response(200, "{}");
+      store::AuditRecord& record = done.audit.emplace();
+      record.time = now;
+      record.kind = "feedback";
+      record.caller = caller;
+      done.audit_what = "feedback";
+      log_event(Level::info, "feedback", {{"service", id}, {"stored", stored}});
+      done.response = http::json_response(200, "{}");
+    };
+    return {};
   }
 
-  cds::CallOutcome outcome = services_.call(id, request.body, fetcher_.get(), now);
+  // First from the prefetch alone, on this worker; a request that needs its FHIR server
+  // is called again on the blocking pool, where waiting for the network costs no core.
+  cds::CallOutcome outcome = services_.call(id, request.body, nullptr, now);
+  if (outcome.needs_fetch && fetcher_) {
+    out.blocking = [this, body = request.body, id = std::string(id),
+                    caller = std::move(caller).value(), now](Routed& done) {
+      done.response =
+          cards_answer(services_.call(id, body, fetcher_.get(), now), caller, now, done);
+    };
+    return {};
+  }
+  return cards_answer(std::move(outcome), *caller, now, out);
+}
+
+http::Response App::cards_answer(cds::CallOutcome outcome, const std::string& caller, Instant now,
+                                 Routed& out) {
   if (outcome.evaluated) {
-    store::AuditRecord record;
+    store::AuditRecord& record = out.audit.emplace();
     record.time = now;
     record.kind = "card";
-    record.caller = *caller;
-    record.patient_id = outcome.patient_id;
-    record.input_sha256 = outcome.input_sha256;
-    record.knowledge_version = outcome.knowledge_version;
-    record.profile = outcome.profile;
-    record.report_sha256 = outcome.report_sha256;
-    auto logged = audit_.append(std::move(record));
-    if (!logged) {
-      // No card leaves without its audit entry.
-      log_event(Level::error, "audit_failed", {{"what", "card"}});
-      return http::error_response(500, "audit_failed", "the evaluation could not be audited");
-    }
+    record.caller = caller;
+    record.patient_id = std::move(outcome.patient_id);
+    record.input_sha256 = std::move(outcome.input_sha256);
+    record.knowledge_version = std::move(outcome.knowledge_version);
+    record.profile = std::move(outcome.profile);
+    record.report_sha256 = std::move(outcome.report_sha256);
+    out.audit_what = "card";  // sent only once this entry committed (App::complete)
   }
   return std::move(outcome.response);
 }

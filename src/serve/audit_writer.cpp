@@ -1,5 +1,6 @@
 #include "serve/audit_writer.h"
 
+#include <future>
 #include <utility>
 
 namespace khe::serve {
@@ -16,16 +17,29 @@ AuditWriter::~AuditWriter() {
   thread_.join();
 }
 
-Result<std::int64_t> AuditWriter::append(store::AuditRecord record) {
-  if (auto ok = store::check_audit_record(record); !ok) return ok.error();
-  std::future<Result<std::int64_t>> result;
+void AuditWriter::append(store::AuditRecord record, Done done) {
+  if (auto ok = store::check_audit_record(record); !ok) {
+    done(ok.error());
+    return;
+  }
   {
     std::lock_guard lock(mu_);
-    if (stopping_) return Error{"audit", "the audit writer is stopping"};
-    queue_.push_back(Pending{std::move(record), {}});
-    result = queue_.back().done.get_future();
+    if (!stopping_) {
+      queue_.push_back(Pending{std::move(record), std::move(done)});
+      done = nullptr;
+    }
+  }
+  if (done) {
+    done(Error{"audit", "the audit writer is stopping"});
+    return;
   }
   wake_.notify_one();
+}
+
+Result<std::int64_t> AuditWriter::append(store::AuditRecord record) {
+  std::promise<Result<std::int64_t>> committed;
+  auto result = committed.get_future();
+  append(std::move(record), [&committed](Result<std::int64_t> r) { committed.set_value(r); });
   return result.get();
 }
 
@@ -49,9 +63,9 @@ void AuditWriter::run() {
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (last) {
         const auto seq = *last - static_cast<std::int64_t>(batch.size() - 1 - i);
-        batch[i].done.set_value(seq);
+        batch[i].done(seq);
       } else {
-        batch[i].done.set_value(last.error());
+        batch[i].done(last.error());
       }
     }
     batch.clear();

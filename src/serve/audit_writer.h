@@ -7,7 +7,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <future>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -26,14 +26,21 @@ class AuditWriter {
   AuditWriter(const AuditWriter&) = delete;
   AuditWriter& operator=(const AuditWriter&) = delete;
 
-  // Appends `record` and blocks until it is committed. The record is checked first, so one
-  // caller's invalid record never fails another's batch. Thread-safe.
+  using Done = std::function<void(Result<std::int64_t>)>;
+
+  // Appends `record`; `done` gets its sequence number (or the error) once the transaction
+  // holding it committed, on the writer's thread (or at once, on the caller's, for a record
+  // that fails its checks or a writer that is stopping). The record is checked first, so
+  // one caller's invalid record never fails another's batch. `done` must not block long:
+  // the next batch waits for it. Thread-safe.
+  void append(store::AuditRecord record, Done done);
+  // The same, blocking until committed.
   Result<std::int64_t> append(store::AuditRecord record);
 
  private:
   struct Pending {
     store::AuditRecord record;
-    std::promise<Result<std::int64_t>> done;
+    Done done;
   };
   void run();
 

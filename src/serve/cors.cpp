@@ -47,8 +47,8 @@ std::string CorsPolicy::allow_origin(std::string_view origin) const {
   return {};
 }
 
-void CorsPolicy::decorate(const http::Request& request, http::Response& response) const {
-  const std::string allowed = allow_origin(request.header("Origin"));
+void CorsPolicy::decorate(std::string_view origin, http::Response& response) const {
+  const std::string allowed = allow_origin(origin);
   if (allowed.empty()) return;
   response.set_header("Access-Control-Allow-Origin", allowed);
   if (allowed != "*") response.set_header("Vary", "Origin");

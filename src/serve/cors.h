@@ -21,7 +21,11 @@ class CorsPolicy {
   std::string allow_origin(std::string_view origin) const;
 
   // Adds the CORS headers of an actual (non-preflight) response when its Origin is allowed.
-  void decorate(const http::Request& request, http::Response& response) const;
+  void decorate(const http::Request& request, http::Response& response) const {
+    decorate(request.header("Origin"), response);
+  }
+  // The same for a request whose Origin header was `origin`.
+  void decorate(std::string_view origin, http::Response& response) const;
 
   // The answer to a preflight (OPTIONS) on a route that accepts `methods` ("GET, POST").
   // 204 always; the Access-Control-* headers only when the origin is allowed, the method

@@ -128,18 +128,18 @@ int run(const ServeOptions& o, const knowledge::Knowledge& knowledge,
   http::ServerOptions server_options;
   server_options.host = o.host;
   server_options.port = o.port;
-  // Handlers block while their audit entry is committed (an fsync shared by the batch), so
-  // the pool is wider than the CPU count: waiting threads cost memory, not CPU.
-  server_options.workers =
-      o.workers != 0 ? o.workers
-                     : std::max(32u, 8u * std::max(1u, std::thread::hardware_concurrency()));
+  // The workers only compute (App::handle moves what may block to its own pool, and no
+  // handler waits for the audit's fsync), so one per core: more would only take turns.
+  server_options.workers = o.workers;  // 0: one per hardware thread
   auto server = http::Server::start(
-      server_options,
-      [&ready](const http::Request& r) {
+      server_options, http::AsyncHandler([&ready](const http::Request& r, http::Responder done) {
         App* a = ready.load(std::memory_order_acquire);
-        if (a == nullptr) return http::error_response(503, "starting", "the server is starting");
-        return a->handle(r);
-      },
+        if (a == nullptr) {
+          done(http::error_response(503, "starting", "the server is starting"));
+          return;
+        }
+        a->handle(r, std::move(done));
+      }),
       [](std::string_view level, std::string_view event, std::string_view detail) {
         const Level l = level == "error"   ? Level::error
                         : level == "warn"  ? Level::warn
@@ -167,11 +167,14 @@ int run(const ServeOptions& o, const knowledge::Knowledge& knowledge,
     }
     gate = std::move(made).value();
   }
+  AppOptions app_options;
+  app_options.public_url = public_url;
+  app_options.insecure_no_auth = o.insecure_no_auth;
+  app_options.cors_origins = o.cors_origins;
+  app_options.blocking_workers = o.blocking_workers;
   auto created = App::create(
-      {.public_url = public_url,
-       .insecure_no_auth = o.insecure_no_auth,
-       .cors_origins = o.cors_origins},
-      **store, knowledge, profile, [] { return std::chrono::system_clock::now(); }, std::move(gate),
+      std::move(app_options), **store, knowledge, profile,
+      [] { return std::chrono::system_clock::now(); }, std::move(gate),
       std::make_unique<HttpFhirFetcher>());
   if (!created) {
     err << "error: " << created.error().to_string() << "\n";

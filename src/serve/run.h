@@ -20,7 +20,8 @@ struct ServeOptions {
   std::vector<std::string> jku_allowlist;
   std::vector<std::string> cors_origins;
   bool insecure_no_auth = false;
-  unsigned workers = 0;              // 0: max(32, 8 x hardware threads) (see run.cpp)
+  unsigned workers = 0;              // CPU workers; 0: one per hardware thread
+  unsigned blocking_workers = 32;    // threads for store writes and FHIR fetches
   std::vector<std::string> imports;  // FHIR Bundles loaded at start when not yet stored
   bool quiet = false;                // no per-request log lines (load tests)
   int drain_seconds = 10;            // SIGTERM: time in-flight requests get to finish

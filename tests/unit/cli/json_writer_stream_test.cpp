@@ -576,6 +576,21 @@ TEST(cliJsonWriter, DoublesPrintAsNlohmannAndRoundTripExactly) {
   }
 }
 
+// round_to's table of powers of ten gives what pow() gives.
+TEST(cliJsonWriter, RoundToScalesByTheExactPowerOfTen) {
+  Random random(7);
+  for (int decimals = 0; decimals <= 22; ++decimals) {
+    const double scale = std::pow(10.0, decimals);
+    for (int i = 0; i < 2000; ++i) {
+      const double v = random.number();
+      double expected = std::round(v * scale) / scale;
+      if (expected == 0) expected = 0.0;
+      const double got = round_to(v, decimals);
+      ASSERT_EQ(std::memcmp(&got, &expected, sizeof got), 0) << v << " " << decimals;
+    }
+  }
+}
+
 // Report numbers are rounded for display, then must survive the text unchanged.
 TEST(cliJsonWriter, ReportNumbersRoundTripToTheirRoundedValue) {
   Random random(5);

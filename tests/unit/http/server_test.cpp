@@ -68,7 +68,9 @@ Response echo(const Request& r) {
   return out;
 }
 
-std::unique_ptr<Server> start(ServerOptions o, Handler h, ServerLog log = {}) {
+// H: a Handler or an AsyncHandler (or a lambda that is one of them).
+template <typename H>
+std::unique_ptr<Server> start(ServerOptions o, H h, ServerLog log = {}) {
   auto s = Server::start(std::move(o), std::move(h), std::move(log));
   if (!s) {
     ADD_FAILURE() << s.error().to_string();
@@ -560,6 +562,123 @@ TEST(HttpServer, ManyConnectionsWithSeveralIoThreads) {
   }
   for (auto& t : clients) t.join();
   EXPECT_EQ(ok.load(), 200);
+}
+
+}  // namespace
+}  // namespace khe::http
+
+namespace khe::http {
+namespace {
+
+TEST(HttpServerAsync, AnswerFromAnotherThreadAfterTheHandlerReturned) {
+  std::mutex mu;
+  std::vector<std::pair<Request, Responder>> held;
+  std::condition_variable cv;
+  auto server = start(small_options(), [&](const Request& r, Responder done) {
+    std::lock_guard lock(mu);
+    held.emplace_back(r, std::move(done));
+    cv.notify_all();
+  });
+  ASSERT_TRUE(server);
+  RawConnection c(server->port());
+  ASSERT_TRUE(c.send(get_request("/later")));
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return !held.empty(); }));
+  }
+  // The handler has returned and its worker is free: a second connection is served while
+  // the first waits.
+  RawConnection other(server->port());
+  ASSERT_TRUE(other.send(get_request("/second")));
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return held.size() == 2; }));
+  }
+  std::thread answering([&] {
+    std::lock_guard lock(mu);
+    for (auto& [request, done] : held) {
+      done(echo(request));
+      EXPECT_TRUE(done.answered());
+      done(json_response(500, "{}"));  // a second answer is ignored
+    }
+  });
+  answering.join();
+  EXPECT_EQ(c.read_response().body, "GET /later");
+  EXPECT_EQ(other.read_response().body, "GET /second");
+  // The connection stays usable after an asynchronous answer.
+  ASSERT_TRUE(c.send(get_request("/again")));
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return held.size() == 3; }));
+    held.back().second(echo(held.back().first));
+  }
+  EXPECT_EQ(c.read_response().body, "GET /again");
+}
+
+TEST(HttpServerAsync, ResponderDroppedUnansweredIs500) {
+  LogSink log;
+  auto server = start(
+      small_options(), [](const Request&, const Responder&) {}, log.fn());
+  ASSERT_TRUE(server);
+  RawConnection c(server->port());
+  ASSERT_TRUE(c.send(get_request("/forgotten")));
+  const RawResponse r = c.read_response();
+  EXPECT_EQ(r.status, 500);
+  EXPECT_NE(r.body.find("internal_error"), std::string::npos);
+}
+
+TEST(HttpServerAsync, ExceptionBeforeAnsweringIs500AndAnAnswerBeforeTheThrowWins) {
+  LogSink log;
+  auto server = start(
+      small_options(),
+      [](const Request& r, const Responder& done) {
+        if (r.path == "/answered") done(echo(r));
+        throw std::runtime_error("bug");
+      },
+      log.fn());
+  ASSERT_TRUE(server);
+  RawConnection c(server->port());
+  ASSERT_TRUE(c.send(get_request("/thrown")));
+  EXPECT_EQ(c.read_response().status, 500);
+  ASSERT_TRUE(c.send(get_request("/answered")));
+  const RawResponse r = c.read_response();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "GET /answered");
+  EXPECT_TRUE(log.has("handler_exception"));
+}
+
+TEST(HttpServerAsync, DrainWaitsForPendingAnswers) {
+  std::promise<Responder> handed;
+  auto server = start(small_options(),
+                      [&](const Request&, Responder done) { handed.set_value(std::move(done)); });
+  ASSERT_TRUE(server);
+  RawConnection c(server->port());
+  ASSERT_TRUE(c.send(get_request("/pending")));
+  Responder done = handed.get_future().get();
+  server->shutdown(10s);
+  auto waited = std::async(std::launch::async, [&] { server->wait(); });
+  EXPECT_EQ(waited.wait_for(200ms), std::future_status::timeout);  // still answering
+  done(json_response(200, R"({"late":true})"));
+  const RawResponse r = c.read_response();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("connection"), "close");
+  EXPECT_EQ(waited.wait_for(5s), std::future_status::ready);
+}
+
+TEST(HttpServerAsync, AnAnswerAfterTheServerIsGoneIsDropped) {
+  std::promise<Responder> handed;
+  auto server = start(small_options(),
+                      [&](const Request&, Responder done) { handed.set_value(std::move(done)); });
+  ASSERT_TRUE(server);
+  RawConnection c(server->port());
+  ASSERT_TRUE(c.send(get_request("/orphan")));
+  Responder done = handed.get_future().get();
+  server->shutdown(0ms);
+  server->wait();
+  server.reset();
+  done(json_response(200, "{}"));  // nowhere to go: no crash, no use of the freed server
+  EXPECT_TRUE(done.answered());
+  EXPECT_TRUE(c.wait_closed());
 }
 
 }  // namespace
