@@ -25,6 +25,11 @@ CLI::App* add_serve_subcommand(CLI::App& app, ServeCommandOptions& o) {
   s->add_option("--jku", v.jku_allowlist, "Trusted JWK Set URL for a token's jku (repeatable)");
   s->add_option("--cors-origin", v.cors_origins,
                 "Origin allowed to call from a browser (repeatable; none by default)");
+  s->add_option("--api-user-header", v.api_user_header,
+                "Header in which the hospital's authenticating proxy names the user (e.g. "
+                "X-Remote-User): the API and web app then require it, and audit the user");
+  s->add_flag("--insecure-open-api", v.insecure_open_api,
+              "Serve the API without --api-user-header on a non-loopback --host");
   s->add_flag("--insecure-no-auth", v.insecure_no_auth,
               "Accept CDS calls without a token: local use only");
   s->add_option("--workers", v.workers, "Threads that evaluate (default: one per hardware thread)");

@@ -189,10 +189,21 @@ void App::route(const http::Request& request, Routed& out) {
     if (request.method == "OPTIONS") {
       r = cors_.preflight(request, "GET, POST, DELETE");
     } else {
+      std::string caller = "local";
+      if (!options_.api_user_header.empty()) {
+        const std::string_view user = request.header(options_.api_user_header);
+        if (user.empty() || user.size() + 5 > kMaxCallerBytes || !printable(user)) {
+          log_event(Level::warn, "api_user_missing");
+          r = http::error_response(401, "unauthorized",
+                                   "sign in through the hospital's login to use the API");
+          return;
+        }
+        caller = "user " + std::string(user);
+      }
       // Every API call uses the store, whose writers wait for an fsync.
       const Instant now = std::chrono::floor<std::chrono::seconds>(clock_());
-      out.blocking = [this, request, now](Routed& done) {
-        done.response = api_.handle(request, now, "local");
+      out.blocking = [this, request, now, caller = std::move(caller)](Routed& done) {
+        done.response = api_.handle(request, now, caller);
       };
     }
   } else {

@@ -37,6 +37,9 @@ struct AppOptions {
   std::vector<std::string> cors_origins;
   unsigned blocking_workers = 32;          // threads for work that may block (see App::handle)
   std::size_t max_blocking_queued = 1024;  // waiting for one of them beyond: 503
+  // Non-empty: the header in which an authenticating proxy names the user. /api requests
+  // without a usable value get 401; the value is the audit's caller ("user NAME").
+  std::string api_user_header{};
 };
 
 class App {

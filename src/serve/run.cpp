@@ -23,6 +23,20 @@
 namespace khe::serve {
 namespace {
 
+// 127.0.0.0/8, ::1 or localhost: reachable from this machine only.
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
+// An RFC 9110 token: the characters a header name may hold.
+bool valid_header_name(const std::string& name) {
+  static constexpr std::string_view kSpecial = "!#$%&'*+-.^_`|~";
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           kSpecial.find(c) != std::string_view::npos;
+  });
+}
+
 constexpr int kOk = 0;
 constexpr int kFailure = 1;
 constexpr int kUsage = 2;
@@ -76,6 +90,20 @@ int run(const ServeOptions& o, const knowledge::Knowledge& knowledge,
   set_request_logging(!o.quiet);
   if (!o.public_url.empty() && !is_http_url(o.public_url)) {
     err << "error: --public-url must start with http:// or https://\n";
+    return kUsage;
+  }
+  // The API reads and changes patients' records and has no login of its own: off the
+  // loopback interface it needs the user from an authenticating proxy, or an explicit
+  // override.
+  if (!is_loopback(o.host) && o.api_user_header.empty() && !o.insecure_open_api) {
+    err << "error: --host " << o.host
+        << " exposes the patients' API to the network without a login: put the server behind "
+           "the hospital's authenticating proxy and give --api-user-header (or, knowingly, "
+           "--insecure-open-api)\n";
+    return kUsage;
+  }
+  if (!o.api_user_header.empty() && !valid_header_name(o.api_user_header)) {
+    err << "error: --api-user-header: not an HTTP header name\n";
     return kUsage;
   }
   for (const std::string& url : o.jku_allowlist) {
@@ -172,6 +200,7 @@ int run(const ServeOptions& o, const knowledge::Knowledge& knowledge,
   app_options.insecure_no_auth = o.insecure_no_auth;
   app_options.cors_origins = o.cors_origins;
   app_options.blocking_workers = o.blocking_workers;
+  app_options.api_user_header = o.api_user_header;
   auto created = App::create(
       std::move(app_options), **store, knowledge, profile,
       [] { return std::chrono::system_clock::now(); }, std::move(gate),

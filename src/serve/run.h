@@ -20,6 +20,8 @@ struct ServeOptions {
   std::vector<std::string> jku_allowlist;
   std::vector<std::string> cors_origins;
   bool insecure_no_auth = false;
+  std::string api_user_header;       // set by an authenticating proxy: required on /api
+  bool insecure_open_api = false;    // allow an API without login on a non-loopback host
   unsigned workers = 0;              // CPU workers; 0: one per hardware thread
   unsigned blocking_workers = 32;    // threads for store writes and FHIR fetches
   std::vector<std::string> imports;  // FHIR Bundles loaded at start when not yet stored
