@@ -141,6 +141,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   net::steady_timer retry_timer;
   std::vector<std::thread> io_threads;
   std::uint16_t bound_port = 0;
+  // Sessions whose handler has not answered yet, kept alive here (not by the Responder):
+  // an answer may come after the server is gone, and a session must never outlive the
+  // io_context its socket belongs to. Declared after `ioc`, so destroyed before it. Under mu.
+  std::unordered_map<detail::Session*, std::shared_ptr<detail::Session>> awaiting;
 };
 
 namespace detail {
@@ -313,16 +317,30 @@ class Session : public std::enable_shared_from_this<Session> {
     request.remote = remote_;
 
     WorkerPool::Task task = [self = shared_from_this(), request = std::move(request)]() {
+      Server::Impl& server = self->server_;
+      {
+        std::lock_guard<std::mutex> lock(server.mu);
+        server.awaiting.emplace(self.get(), self);
+      }
       // The answer may come from any thread, even after the server is gone: it goes to the
-      // session's strand while the server (and so its io_context) lives, else nowhere.
-      Responder done([self, server = self->server_.weak_from_this()](Response response) {
-        auto alive = server.lock();
+      // session's strand while the server (and so its io_context) lives, else nowhere. The
+      // Responder holds no session, only the key to find it in `awaiting`.
+      Responder done([owner = server.weak_from_this(), key = self.get()](Response response) {
+        auto alive = owner.lock();
         if (!alive) return;
-        net::post(self->executor(), [self, response = std::move(response)]() mutable {
-          self->deliver(std::move(response));
+        std::shared_ptr<Session> session;
+        {
+          std::lock_guard<std::mutex> lock(alive->mu);
+          auto it = alive->awaiting.find(key);
+          if (it == alive->awaiting.end()) return;
+          session = std::move(it->second);
+          alive->awaiting.erase(it);
+        }
+        net::post(session->executor(), [session, response = std::move(response)]() mutable {
+          session->deliver(std::move(response));
         });
       });
-      self->server_.run_handler(request, done);
+      server.run_handler(request, done);
     };
     if (!server_.pool.try_submit(task)) {
       server_.log("warn", "queue_full", "");
