@@ -336,9 +336,13 @@ class Session : public std::enable_shared_from_this<Session> {
           session = std::move(it->second);
           alive->awaiting.erase(it);
         }
-        net::post(session->executor(), [session, response = std::move(response)]() mutable {
-          session->deliver(std::move(response));
-        });
+        // Moved into the posted function: this thread keeps no reference, so the session
+        // is never destroyed here, racing the server's own destruction.
+        auto executor = session->executor();
+        net::post(executor,
+                  [session = std::move(session), response = std::move(response)]() mutable {
+                    session->deliver(std::move(response));
+                  });
       });
       server.run_handler(request, done);
     };

@@ -1,5 +1,6 @@
 #include "serve/app.h"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <future>
@@ -22,6 +23,13 @@ http::Response method_not_allowed(std::string_view allow) {
   http::Response r = http::error_response(405, "method_not_allowed", "method not allowed here");
   r.set_header("Allow", std::string(allow) + ", OPTIONS");
   return r;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
 }
 
 bool printable(std::string_view s) {
@@ -113,10 +121,17 @@ void App::handle(const http::Request& request, http::Responder done) {
     return;
   }
   http::WorkerPool::Task task = [this, routed = std::move(routed), asked, done]() mutable {
-    auto step = std::move(routed.blocking);
-    routed.blocking = nullptr;
-    step(routed);
-    complete(std::move(routed), asked, std::move(done));
+    // Nothing around this task catches: a programming error answers 500 here (the
+    // Responder ignores a second answer) instead of ending the process.
+    try {
+      auto step = std::move(routed.blocking);
+      routed.blocking = nullptr;
+      step(routed);
+      complete(std::move(routed), asked, done);
+    } catch (const std::exception&) {
+      log_event(Level::error, "handler_exception", {{"where", "blocking"}});
+      done(http::error_response(500, "internal_error", "the server could not answer this request"));
+    }
   };
   if (!blocking_.try_submit(task)) {
     log_event(Level::warn, "blocking_queue_full");
@@ -140,17 +155,23 @@ void App::complete(Routed routed, const Asked& asked, http::Responder done) {
                 [this, done = std::move(done), response = std::move(routed.response), asked,
                  route_name = std::move(routed.route_name), service = std::move(routed.service),
                  what = routed.audit_what](Result<std::int64_t> logged) mutable {
-                  if (!logged) {
-                    // No card leaves without its audit entry.
-                    log_event(Level::error, "audit_failed", {{"what", what}});
-                    response =
-                        http::error_response(500, "audit_failed",
-                                             what == "card" ? "the evaluation could not be audited"
-                                                            : "the feedback could not be audited");
-                    finish(asked.method, asked.origin, response);
+                  // On the audit writer's thread: nothing may escape (see the task above).
+                  try {
+                    if (!logged) {
+                      // No card leaves without its audit entry.
+                      log_event(Level::error, "audit_failed", {{"what", what}});
+                      response = http::error_response(500, "audit_failed",
+                                                      what == "card"
+                                                          ? "the evaluation could not be audited"
+                                                          : "the feedback could not be audited");
+                      finish(asked.method, asked.origin, response);
+                    }
+                    log_request(asked.method, route_name, service, response, asked.started);
+                    done(std::move(response));
+                  } catch (const std::exception&) {
+                    done(http::error_response(500, "internal_error",
+                                              "the server could not answer this request"));
                   }
-                  log_request(asked.method, route_name, service, response, asked.started);
-                  done(std::move(response));
                 });
 }
 
@@ -192,7 +213,12 @@ void App::route(const http::Request& request, Routed& out) {
       std::string caller = "local";
       if (!options_.api_user_header.empty()) {
         const std::string_view user = request.header(options_.api_user_header);
-        if (user.empty() || user.size() + 5 > kMaxCallerBytes || !printable(user)) {
+        // Sent twice: a proxy that adds rather than replaces would let a client's own
+        // header through, so neither is believed.
+        const auto copies = std::count_if(
+            request.headers.begin(), request.headers.end(),
+            [&](const http::Header& h) { return iequals(h.name, options_.api_user_header); });
+        if (user.empty() || copies != 1 || user.size() + 5 > kMaxCallerBytes || !printable(user)) {
           log_event(Level::warn, "api_user_missing");
           r = http::error_response(401, "unauthorized",
                                    "sign in through the hospital's login to use the API");

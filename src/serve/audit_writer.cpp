@@ -43,6 +43,19 @@ Result<std::int64_t> AuditWriter::append(store::AuditRecord record) {
   return result.get();
 }
 
+namespace {
+
+// A callback that throws must not end the writer's thread (and with it every later
+// caller's answer): its own caller's answer is its business.
+void notify(const AuditWriter::Done& done, Result<std::int64_t> result) {
+  try {
+    done(std::move(result));
+  } catch (...) {
+  }
+}
+
+}  // namespace
+
 void AuditWriter::run() {
   std::vector<Pending> batch;
   std::vector<store::AuditRecord> records;
@@ -63,9 +76,9 @@ void AuditWriter::run() {
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (last) {
         const auto seq = *last - static_cast<std::int64_t>(batch.size() - 1 - i);
-        batch[i].done(seq);
+        notify(batch[i].done, seq);
       } else {
-        batch[i].done(last.error());
+        notify(batch[i].done, last.error());
       }
     }
     batch.clear();

@@ -1,5 +1,6 @@
 #include "serve/run.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -23,9 +24,22 @@
 namespace khe::serve {
 namespace {
 
-// 127.0.0.0/8, ::1 or localhost: reachable from this machine only.
-bool is_loopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+// An address literal in 127.0.0.0/8, ::1 or ::ffff:127.x.y.z, or the name localhost:
+// reachable from this machine only. Any other name is not (a name can resolve anywhere,
+// "127.0.0.1.example.org" included).
+bool is_loopback(std::string host) {
+  for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (host == "localhost" || host == "localhost.") return true;
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  unsigned char v4[4];
+  if (inet_pton(AF_INET, host.c_str(), v4) == 1) return v4[0] == 127;
+  unsigned char v6[16];
+  if (inet_pton(AF_INET6, host.c_str(), v6) != 1) return false;
+  static constexpr unsigned char kLoopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  return std::equal(v6, v6 + 16, kLoopback) || (std::equal(v6, v6 + 12, kMapped) && v6[12] == 127);
 }
 
 // An RFC 9110 token: the characters a header name may hold.
@@ -61,7 +75,8 @@ bool is_http_url(std::string_view url) {
 
 // Loads the example Bundles given with --import (make run); a patient already stored is
 // kept as it is.
-bool import_bundles(App& app, const std::vector<std::string>& files, std::ostream& err) {
+bool import_bundles(App& app, const std::vector<std::string>& files, const std::string& user_header,
+                    std::ostream& err) {
   for (const std::string& file : files) {
     auto bytes = read_file(file, kMaxImportBytes);
     if (!bytes) {
@@ -72,6 +87,8 @@ bool import_bundles(App& app, const std::vector<std::string>& files, std::ostrea
     request.method = "POST";
     request.target = request.path = "/api/patients/import";
     request.headers.push_back({"Content-Type", "application/fhir+json"});
+    // The operator who started the server, in the audit as "user khe-serve-import".
+    if (!user_header.empty()) request.headers.push_back({user_header, "khe-serve-import"});
     request.body = std::move(*bytes);
     const http::Response r = app.handle(request);
     if (r.status == 409) continue;
@@ -95,6 +112,12 @@ int run(const ServeOptions& o, const knowledge::Knowledge& knowledge,
   // The API reads and changes patients' records and has no login of its own: off the
   // loopback interface it needs the user from an authenticating proxy, or an explicit
   // override.
+  if (o.insecure_no_auth && !is_loopback(o.host)) {
+    err << "error: --insecure-no-auth is for local use only: with --host " << o.host
+        << " anyone on the network could call the CDS services (and make the server fetch "
+           "from any fhirServer they name)\n";
+    return kUsage;
+  }
   if (!is_loopback(o.host) && o.api_user_header.empty() && !o.insecure_open_api) {
     err << "error: --host " << o.host
         << " exposes the patients' API to the network without a login: put the server behind "
@@ -210,7 +233,7 @@ int run(const ServeOptions& o, const knowledge::Knowledge& knowledge,
     return kUsage;
   }
   app = std::move(created).value();
-  if (!import_bundles(*app, o.imports, err)) return kUnreadable;
+  if (!import_bundles(*app, o.imports, o.api_user_header, err)) return kUnreadable;
   ready.store(app.get(), std::memory_order_release);
 
   if (o.insecure_no_auth) {

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "serve/serve_fixture.h"
 #include "store/store.h"
 #include "support/http_client.h"
 #include "support/process.h"
@@ -78,21 +79,66 @@ TEST(ServeApiAccess, WithoutTheOptionOnLoopbackTheCallerIsLocal) {
 
 TEST(ServeApiAccess, ANetworkHostWithoutALoginIsRefusedAtStart) {
   const std::string dir = test_support::make_temp_dir("api-host");
-  const auto r = test_support::run_binary(
-      {"serve", "--host", "0.0.0.0", "--port", "0", "--db", dir + "/khe.db", "--insecure-no-auth"});
-  EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("--api-user-header"), std::string::npos) << r.err;
+  const std::string db = dir + "/khe.db";
+  // Names are not loopback, however they look: they resolve wherever DNS says.
+  for (const std::string host : {"0.0.0.0", "192.0.2.10", "127.0.0.1.example.org", "::"}) {
+    const auto r = test_support::run_binary({"serve", "--host", host, "--port", "0", "--db", db});
+    EXPECT_EQ(r.status, 2) << host;
+    EXPECT_NE(r.err.find("--api-user-header"), std::string::npos) << host << ": " << r.err;
+  }
+  // Without tokens, only on loopback (the CDS routes would be open and fetch anywhere).
+  const auto no_auth =
+      test_support::run_binary({"serve", "--host", "0.0.0.0", "--port", "0", "--db", db,
+                                "--insecure-no-auth", "--insecure-open-api"});
+  EXPECT_EQ(no_auth.status, 2);
+  EXPECT_NE(no_auth.err.find("--insecure-no-auth is for local use only"), std::string::npos)
+      << no_auth.err;
 
   const auto bad =
-      test_support::run_binary({"serve", "--port", "0", "--db", dir + "/khe.db",
-                                "--insecure-no-auth", "--api-user-header", "X Remote: User"});
+      test_support::run_binary({"serve", "--port", "0", "--db", db, "--insecure-no-auth",
+                                "--api-user-header", "X Remote: User"});
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.err.find("not an HTTP header name"), std::string::npos) << bad.err;
 
-  // Knowingly open: it starts (and answers on loopback too).
-  auto open = start(dir + "/open.db", {"--host", "0.0.0.0", "--insecure-open-api"});
-  ASSERT_TRUE(open);
-  EXPECT_EQ(http_call(open->port(), "GET", "/api/patients").status, 200);
+  // Knowingly open (tokens still required on the CDS routes): it starts.
+  auto open = testing::start_server({"--host", "0.0.0.0", "--insecure-open-api"});
+  ASSERT_TRUE(open.process);
+  EXPECT_EQ(http_call(open.process->port(), "GET", "/api/patients").status, 200);
+}
+
+TEST(ServeApiAccess, TheUserHeaderSentTwiceIsNotBelieved) {
+  const std::string db = test_support::make_temp_dir("api-twice") + "/khe.db";
+  auto server = start(db, {"--api-user-header", "X-Remote-User"});
+  ASSERT_TRUE(server);
+  // Raw bytes: the test client would fold the two into one.
+  const std::string twice = test_support::raw_exchange(
+      server->port(),
+      "GET /api/patients HTTP/1.1\r\nHost: localhost\r\nX-Remote-User: mallory\r\n"
+      "x-remote-user: dr.alice\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(twice.rfind("HTTP/1.1 401", 0), 0u) << twice;
+  const std::string once = test_support::raw_exchange(
+      server->port(),
+      "GET /api/patients HTTP/1.1\r\nHost: localhost\r\nX-Remote-User: dr.alice\r\n"
+      "Connection: close\r\n\r\n");
+  EXPECT_EQ(once.rfind("HTTP/1.1 200", 0), 0u) << once;
+}
+
+TEST(ServeApiAccess, ImportAtStartWorksWithTheUserHeader) {
+  const std::string db = test_support::make_temp_dir("api-import") + "/khe.db";
+  const std::string bundle = std::string(KHE_SHARED_DIR) + "/examples/ex02-ta-mild-kmp.json";
+  auto server = start(db, {"--api-user-header", "X-Remote-User", "--import", bundle});
+  ASSERT_TRUE(server);
+  const HttpReply listed =
+      http_call(server->port(), "GET", "/api/patients", {{"X-Remote-User", "dr.alice"}});
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_EQ(json::parse(listed.body)["patients"].size(), 1u) << listed.body;
+  EXPECT_EQ(server->terminate(), 0);
+  auto store = store::Store::open(db);
+  ASSERT_TRUE(store);
+  auto entries = (*store)->audit_entries(0, 100);
+  ASSERT_TRUE(entries);
+  ASSERT_FALSE(entries->empty());
+  EXPECT_EQ(entries->front().record.caller, "user khe-serve-import");
 }
 
 }  // namespace
