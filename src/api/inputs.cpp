@@ -1,7 +1,8 @@
-// GET /api/inputs: what the web app's forms offer. Analytes, units, drugs, routes,
-// diagnoses and formulations come from the knowledge; the finding and procedure codes are
-// the product code systems of the input contract (shared/contract/fhir-input.md), which
-// the knowledge files do not list (the reader matches them by code).
+// GET /api/inputs: what the web app's forms offer, all of it from the knowledge. Analytes,
+// units, drugs, routes, diagnoses and formulations come from the files the reader and the
+// engine use; the finding, procedure and indication codes with their labels and the FHIR
+// category of each analyte from knowledge/inputs.json (k.inputs), whose codes are the
+// product code systems of the input contract (shared/contract/fhir-input.md).
 #include <algorithm>
 #include <map>
 #include <variant>
@@ -12,89 +13,6 @@
 
 namespace khe::api::detail {
 namespace {
-
-struct Option {
-  std::string_view code;
-  std::string_view label;
-};
-
-// The `finding` code system (contract, "Product code systems"). value: boolean, code (one
-// of `options`), quantity (units from the analyte of the finding) or grade (CTCAE 1-5).
-struct FindingDef {
-  std::string_view code;
-  std::string_view label;
-  std::string_view value;
-  std::vector<Option> options;
-};
-
-const std::vector<FindingDef>& finding_defs() {
-  static const std::vector<FindingDef> defs = {
-      {"lesion-site",
-       "Lesion site",
-       "code",
-       {{"site-cutaneous", "Cutaneous"},
-        {"site-muscle-or-deeper", "Muscle or deeper"},
-        {"site-retroperitoneal", "Retroperitoneal"},
-        {"site-intrathoracic", "Intrathoracic"},
-        {"site-cervicofacial", "Cervicofacial"},
-        {"site-bone-only", "Bone only"}}},
-      {"lesion-multifocal", "Lesion multifocal", "boolean", {}},
-      {"lesion-largest-diameter", "Lesion largest diameter", "quantity", {}},
-      {"lesion-fully-formed-at-birth", "Lesion fully formed at birth", "boolean", {}},
-      {"lesion-growth",
-       "Lesion growth",
-       "code",
-       {{"growth-progressive", "Progressive"},
-        {"growth-stable", "Stable"},
-        {"growth-regressing", "Regressing"}}},
-      {"vital-structure-compression",
-       "Compression of a vital structure",
-       "code",
-       {{"compress-airway", "Airway"},
-        {"compress-spinal-cord", "Spinal cord"},
-        {"compress-orbit", "Orbit"},
-        {"compress-heart-great-vessels", "Heart or great vessels"}}},
-      {"lesion-symptomatic", "Lesion symptomatic (pain, functional impairment)", "boolean", {}},
-      {"active-bleeding", "Active bleeding", "boolean", {}},
-      {"hemodynamic-instability", "Hemodynamic instability", "boolean", {}},
-      {"heart-failure", "Heart failure", "boolean", {}},
-      {"infection", "Infection", "boolean", {}},
-      {"sirolimus-not-tolerated", "Sirolimus not tolerated", "boolean", {}},
-      {"gestational-age-at-birth", "Gestational age at birth", "quantity", {}},
-  };
-  return defs;
-}
-
-const std::vector<Option>& procedure_defs() {
-  static const std::vector<Option> defs = {
-      {"platelet-transfusion", "Platelet transfusion"},
-      {"plasma-transfusion", "Plasma transfusion"},
-      {"cryoprecipitate-transfusion", "Cryoprecipitate transfusion"},
-      {"fibrinogen-concentrate", "Fibrinogen concentrate"},
-      {"red-cell-transfusion", "Red-cell transfusion"},
-      {"surgical-resection", "Surgical resection"},
-      {"biopsy", "Biopsy"},
-      {"embolization", "Embolization"},
-  };
-  return defs;
-}
-
-const std::vector<Option>& indication_defs() {
-  static const std::vector<Option> defs = {
-      {"indication-active-bleeding", "Active bleeding"},
-      {"indication-pre-procedure", "Before a procedure"},
-      {"indication-prophylactic", "Prophylactic"},
-      {"indication-other", "Other"},
-  };
-  return defs;
-}
-
-// Vital signs get the FHIR category "vital-signs"; every other analyte "laboratory".
-bool is_vital_sign(model::Analyte a) {
-  using model::Analyte;
-  return a == Analyte::weight || a == Analyte::height || a == Analyte::temperature ||
-         a == Analyte::bp_systolic || a == Analyte::bp_diastolic;
-}
 
 // The accepted units of an analyte with the plausible range in each (the reader refuses
 // values outside it), the default unit first when it is one of them.
@@ -117,7 +35,7 @@ Json units_of(const knowledge::AnalyteDef& d, std::string& default_unit) {
   return units;
 }
 
-Json analytes(const knowledge::Codes& codes) {
+Json analytes(const knowledge::Codes& codes, const knowledge::InputsConfig& inputs) {
   Json out = Json::array();
   for (const auto& d : codes.analytes) {
     if (d.loinc.empty()) continue;  // quantity findings are offered with the findings
@@ -129,7 +47,7 @@ Json analytes(const knowledge::Codes& codes) {
     a["label"] = write::analyte_label(name);
     a["loinc"] = d.loinc.front();
     a["loinc_codes"] = d.loinc;
-    a["category"] = is_vital_sign(d.analyte) ? "vital-signs" : "laboratory";
+    a["category"] = inputs.is_vital_sign(d.analyte) ? "vital-signs" : "laboratory";
     a["canonical_unit"] = d.canonical_unit;
     a["unit"] = unit;
     a["units"] = std::move(units);
@@ -138,18 +56,21 @@ Json analytes(const knowledge::Codes& codes) {
   return out;
 }
 
-Json findings(const knowledge::Codes& codes, const knowledge::Profile& profile) {
+Json options(const std::vector<knowledge::InputOption>& list) {
   Json out = Json::array();
-  for (const FindingDef& f : finding_defs()) {
+  for (const auto& o : list) out.push_back({{"code", o.code}, {"label", o.label}});
+  return out;
+}
+
+Json findings(const knowledge::Codes& codes, const knowledge::InputsConfig& inputs,
+              const knowledge::Profile& profile) {
+  Json out = Json::array();
+  for (const knowledge::InputFinding& f : inputs.findings) {
     Json j = Json::object();
     j["code"] = f.code;
     j["label"] = f.label;
     j["value"] = f.value;
-    if (!f.options.empty()) {
-      Json options = Json::array();
-      for (const Option& o : f.options) options.push_back({{"code", o.code}, {"label", o.label}});
-      j["options"] = std::move(options);
-    }
+    if (!f.options.empty()) j["options"] = options(f.options);
     if (f.value == "quantity") {
       auto it = codes.quantity_findings.find(f.code);
       if (it == codes.quantity_findings.end()) continue;  // the knowledge does not read it
@@ -285,12 +206,6 @@ Json routes(const knowledge::Codes& codes) {
   return out;
 }
 
-Json options(const std::vector<Option>& list) {
-  Json out = Json::array();
-  for (const Option& o : list) out.push_back({{"code", o.code}, {"label", o.label}});
-  return out;
-}
-
 }  // namespace
 
 http::Response get_inputs(const Ctx& c) {
@@ -304,16 +219,16 @@ http::Response get_inputs(const Ctx& c) {
                      {"finding", codes.product_base + "finding"},
                      {"diagnosis", codes.product_base + "diagnosis"},
                      {"procedure", codes.product_base + "procedure"}};
-  body["analytes"] = analytes(codes);
-  body["findings"] = findings(codes, c.default_profile);
+  body["analytes"] = analytes(codes, c.k.inputs);
+  body["findings"] = findings(codes, c.k.inputs, c.default_profile);
   body["diagnoses"] = diagnoses(codes);
   body["verification_statuses"] = {"confirmed", "provisional", "unconfirmed"};
   body["drugs"] = drugs(c.k, c.default_profile);
   body["routes"] = routes(codes);
   body["medication_resources"] = {"MedicationStatement", "MedicationRequest",
                                   "MedicationAdministration"};
-  body["procedures"] = options(procedure_defs());
-  body["indications"] = options(indication_defs());
+  body["procedures"] = options(c.k.inputs.procedures);
+  body["indications"] = options(c.k.inputs.indications);
   Json profiles = Json::array();
   for (const auto& [id, p] : c.k.profiles) {
     profiles.push_back({{"id", id}, {"description", p.description}});

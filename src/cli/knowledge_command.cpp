@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/knowledge_source.h"
+#include "model/analyte.h"
 #include "write/number.h"
 
 namespace khe::cli {
@@ -161,6 +162,48 @@ Json cds_json(const knowledge::Knowledge& k) {
           {"dose_check", {{"drugs", c.dose_check.drugs}, {"tolerance", c.dose_check.tolerance}}}};
 }
 
+// What the web app's forms offer (inputs.json): the finding, procedure and indication codes
+// with their labels, and the analytes filed as vital signs.
+void print_inputs_text(const knowledge::Knowledge& k, std::ostream& out) {
+  const auto& in = k.inputs;
+  const auto list = [](const std::vector<knowledge::InputOption>& options) {
+    std::string s;
+    for (const auto& o : options) s += (s.empty() ? "" : ", ") + o.code + " (" + o.label + ")";
+    return s;
+  };
+  for (const auto& f : in.findings) {
+    out << "Input finding " << f.code << " (" << f.value << ")  " << f.label << "\n";
+    if (!f.options.empty()) out << "  options: " << list(f.options) << "\n";
+  }
+  out << "  procedures: " << list(in.procedures) << "\n";
+  out << "  transfusion indications: " << list(in.indications) << "\n";
+  std::string vitals;
+  for (auto a : in.vital_signs)
+    vitals += (vitals.empty() ? "" : ", ") + std::string(model::analyte_name(a));
+  out << "  vital signs: " << vitals << " (every other analyte: laboratory)\n\n";
+}
+
+Json inputs_json(const knowledge::Knowledge& k) {
+  const auto& in = k.inputs;
+  const auto list = [](const std::vector<knowledge::InputOption>& options) {
+    Json out = Json::array();
+    for (const auto& o : options) out.push_back({{"code", o.code}, {"label", o.label}});
+    return out;
+  };
+  Json findings = Json::array();
+  for (const auto& f : in.findings) {
+    Json j = {{"code", f.code}, {"label", f.label}, {"value", f.value}};
+    if (!f.options.empty()) j["options"] = list(f.options);
+    findings.push_back(std::move(j));
+  }
+  Json vitals = Json::array();
+  for (auto a : in.vital_signs) vitals.push_back(model::analyte_name(a));
+  return {{"findings", findings},
+          {"procedures", list(in.procedures)},
+          {"indications", list(in.indications)},
+          {"vital_signs", vitals}};
+}
+
 void print_text(const knowledge::Knowledge& k, const knowledge::Profile& p, std::ostream& out) {
   for (const auto& r : p.rules) {
     out << r.id << "  " << r.title << "\n";
@@ -185,6 +228,7 @@ void print_text(const knowledge::Knowledge& k, const knowledge::Profile& p, std:
   }
   print_pk_text(k, out);
   print_cds_text(k, out);
+  print_inputs_text(k, out);
   out << "knowledge version " << k.version << "\n";
   out << "profile " << p.id << (p.description.empty() ? "" : ": " + p.description) << "\n";
 }
@@ -222,9 +266,13 @@ void print_json(const knowledge::Knowledge& k, const knowledge::Profile& p, std:
          {"evidence_tag", r.evidence_tag.empty() ? Json(nullptr) : Json(r.evidence_tag)},
          {"local_default", r.local_default}});
   }
-  Json j = {{"rules", rules},     {"pk_models", pk_json(k)},
-            {"cds", cds_json(k)}, {"knowledge_version", k.version},
-            {"profile", p.id},    {"profile_description", p.description}};
+  Json j = {{"rules", rules},
+            {"pk_models", pk_json(k)},
+            {"cds", cds_json(k)},
+            {"inputs", inputs_json(k)},
+            {"knowledge_version", k.version},
+            {"profile", p.id},
+            {"profile_description", p.description}};
   out << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
 }
 

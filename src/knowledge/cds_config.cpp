@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "knowledge/json_fields.h"
 #include "knowledge/knowledge.h"
 #include "knowledge/problems.h"
 #include "units/ucum.h"
@@ -16,19 +17,10 @@ namespace {
 using json = nlohmann::json;
 const std::string kFile = "cds.json";
 
-const json* member(const json& obj, const char* key) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(key);
-  return it == obj.end() ? nullptr : &*it;
-}
+using json_fields::member;
 
 std::string text(const json& obj, const char* key, const std::string& path, Problems& p) {
-  const json* v = member(obj, key);
-  if (!v || !v->is_string() || v->get<std::string>().empty()) {
-    p.add(kFile, path + "." + key, "expected a non-empty string");
-    return {};
-  }
-  return v->get<std::string>();
+  return json_fields::nonempty_text(obj, key, kFile, path, p);
 }
 
 std::vector<std::string> strings(const json& obj, const char* key, const std::string& path,

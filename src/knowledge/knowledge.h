@@ -18,6 +18,7 @@
 #include "core/result.h"
 #include "knowledge/cds_config.h"
 #include "knowledge/codes.h"
+#include "knowledge/inputs_config.h"
 #include "knowledge/pk_model.h"
 #include "model/analyte.h"
 
@@ -118,6 +119,9 @@ struct Knowledge {
   PkModels pk_models;
   // The CDS Hooks services' texts, prefetch templates and dose check (cds.json).
   CdsConfig cds;
+  // What the web app's forms offer: finding, procedure and indication codes with their
+  // labels, and the analytes filed as vital signs (inputs.json).
+  InputsConfig inputs;
 
   const Profile* profile(std::string_view id) const;
   const Source* source(std::string_view id) const;
@@ -136,6 +140,8 @@ Result<Knowledge> load(const FileSet& files, const std::vector<ParamSpec>& requi
 // The PK models among `files` ("pk/*.json"; other entries ignored), validated; model sources
 // are checked against `k.sources`. No model file is not an error: the result is empty.
 Result<PkModels> load_pk_models(const FileSet& files, const Knowledge& k);
+// The files compiled into the binary (knowledge/ at build time), e.g. for a test to edit.
+FileSet default_files();
 Result<Knowledge> load_default(const std::vector<ParamSpec>& required);
 // Reads every *.json under `dir` (recursively) into a FileSet and loads it.
 Result<Knowledge> load_dir(const std::string& dir, const std::vector<ParamSpec>& required);

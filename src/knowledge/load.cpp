@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "knowledge/embedded.h"
+#include "knowledge/json_fields.h"
 #include "knowledge/knowledge.h"
 #include "knowledge/pk_load.h"
 #include "knowledge/problems.h"
@@ -19,11 +20,7 @@ namespace {
 
 using json = nlohmann::json;
 
-const json* member(const json& obj, const char* key) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(key);
-  return it == obj.end() ? nullptr : &*it;
-}
+using json_fields::member;
 
 std::string text_of(const json& obj, const char* key, Problems& p, const std::string& file,
                     const std::string& path, bool required = true) {
@@ -481,6 +478,10 @@ Result<Knowledge> load(const FileSet& files, const std::vector<ParamSpec>& requi
     auto cds = files.find("cds.json");
     load_cds_config(cds == files.end() ? nullptr : &cds->second, k, p);
   }
+  {
+    auto inputs = files.find("inputs.json");
+    load_inputs_config(inputs == files.end() ? nullptr : &inputs->second, k, p);
+  }
   if (p.ok()) load_limits(parse_file(files, "limits.json", p), k, p);
   json rules = parse_file(files, "rules.json", p);
   bool any_profile = false;
@@ -497,10 +498,14 @@ Result<Knowledge> load(const FileSet& files, const std::vector<ParamSpec>& requi
   return k;
 }
 
-Result<Knowledge> load_default(const std::vector<ParamSpec>& required) {
+FileSet default_files() {
   FileSet files;
   for (const auto& f : embedded_files()) files[std::string(f.path)] = std::string(f.bytes);
-  return load(files, required);
+  return files;
+}
+
+Result<Knowledge> load_default(const std::vector<ParamSpec>& required) {
+  return load(default_files(), required);
 }
 
 Result<Knowledge> load_dir(const std::string& dir, const std::vector<ParamSpec>& required) {

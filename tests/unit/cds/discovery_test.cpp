@@ -123,15 +123,7 @@ TEST(CdsKnowledge, DoseCheckIsData) {
   const std::set<std::string> drugs(d.drugs.begin(), d.drugs.end());
   EXPECT_EQ(drugs, (std::set<std::string>{"sirolimus", "prednisolone", "methylprednisolone",
                                           "vincristine"}));
-  EXPECT_EQ(kb().version, "2026.11.28-1");
-}
-
-knowledge::FileSet shipped_files() {
-  knowledge::FileSet files;
-  for (const auto& f : knowledge::embedded_files()) {
-    files[std::string(f.path)] = std::string(f.bytes);
-  }
-  return files;
+  EXPECT_EQ(kb().version, "2026.11.28-2");
 }
 
 std::string load_error(const knowledge::FileSet& files) {
@@ -140,7 +132,7 @@ std::string load_error(const knowledge::FileSet& files) {
 }
 
 TEST(CdsKnowledge, LoaderNamesEveryProblemByFileAndPath) {
-  auto files = shipped_files();
+  auto files = knowledge::default_files();
   ASSERT_EQ(load_error(files), "");
   json c = json::parse(files["cds.json"]);
   c["card"]["summary"] = "{status} {patient_name}";

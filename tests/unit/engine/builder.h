@@ -27,9 +27,7 @@ inline Instant at(const char* text) { return parse_fhir_datetime(text).value().s
 // The default knowledge plus one more profile file (its JSON text, stored as
 // profiles/test-centre.json), to test a choice a centre makes in its own profile.
 inline knowledge::Knowledge knowledge_with_profile(const std::string& profile_json) {
-  knowledge::FileSet files;
-  for (const auto& f : knowledge::embedded_files())
-    files[std::string(f.path)] = std::string(f.bytes);
+  knowledge::FileSet files = knowledge::default_files();
   files["profiles/test-centre.json"] = profile_json;
   auto r = knowledge::load(files, engine::parameter_specs());
   if (!r) throw std::runtime_error(r.error().to_string());

@@ -6,23 +6,13 @@
 #include <regex>
 
 #include "engine/evaluate.h"
-#include "knowledge/embedded.h"
 #include "knowledge/knowledge.h"
+#include "knowledge/knowledge_test_util.h"
 
 namespace khe::knowledge {
 namespace {
 
-FileSet default_files() {
-  FileSet files;
-  for (const auto& f : embedded_files()) files[std::string(f.path)] = std::string(f.bytes);
-  return files;
-}
-
-std::string load_error(const FileSet& files) {
-  auto r = load(files, engine::parameter_specs());
-  EXPECT_FALSE(r.ok());
-  return r.ok() ? "" : r.error().message;
-}
+using testing::load_error;
 
 void replace(FileSet& files, const std::string& file, const std::string& from,
              const std::string& to) {

@@ -148,9 +148,7 @@ TEST(PkModels, TwoCompartmentModelFromDataOnly) {
 // The knowledge loader reads the pk/ folder with the rest: the models travel with the
 // knowledge version, and a broken model file fails the whole load, named by file and path.
 TEST(PkModels, KnowledgeLoaderReadsPkFolder) {
-  knowledge::FileSet files;
-  for (const auto& f : knowledge::embedded_files())
-    files[std::string(f.path)] = std::string(f.bytes);
+  knowledge::FileSet files = knowledge::default_files();
   ASSERT_TRUE(files.count("pk/fan2024.json"));
   auto k = knowledge::load(files, {});
   ASSERT_TRUE(k.ok()) << k.error().to_string();

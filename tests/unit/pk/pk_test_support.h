@@ -27,9 +27,7 @@ inline const knowledge::Knowledge& test_knowledge() {
 
 inline const Models& models() {
   static const Models m = [] {
-    knowledge::FileSet files;
-    for (const auto& f : knowledge::embedded_files())
-      files[std::string(f.path)] = std::string(f.bytes);
+    knowledge::FileSet files = knowledge::default_files();
     auto r = knowledge::load_pk_models(files, test_knowledge());
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().to_string());
     return r.ok() ? *r : Models{};
