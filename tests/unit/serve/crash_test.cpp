@@ -69,6 +69,7 @@ TEST(ServeCrash, EveryAcknowledgedWriteSurvivesKill9) {
     for (const std::string& id : acknowledged) ASSERT_TRUE(present.count(id)) << id;
 
     std::atomic<bool> stop{false};
+    std::atomic<int> acked_count{0};
     std::vector<std::string> acked_now;
     std::thread writer([&] {
       while (!stop.load()) {
@@ -77,10 +78,19 @@ TEST(ServeCrash, EveryAcknowledgedWriteSurvivesKill9) {
                                       {{"Content-Type", "application/fhir+json"}},
                                       platelet_count(id, "crash-1", 100 + next % 200).dump(),
                                       std::chrono::seconds(5));
-        if (r.status == 201) acked_now.push_back(id);
+        if (r.status == 201) {
+          acked_now.push_back(id);
+          ++acked_count;
+        }
         if (r.status == 0) break;  // the server is gone
       }
     });
+    // Kill only once this round's stream is under way (a loaded machine, e.g. a sanitizer
+    // build sharing its cores, can take longer than the random delay to answer the first
+    // write), then at a random moment inside the stream.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (acked_count.load() == 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
     std::this_thread::sleep_for(std::chrono::milliseconds(20 + random() % 60));
     server->kill9();
     stop = true;
@@ -92,7 +102,7 @@ TEST(ServeCrash, EveryAcknowledgedWriteSurvivesKill9) {
   ASSERT_TRUE(server) << why;
   const std::set<std::string> present = stored_ids(server->port(), "crash-1");
   for (const std::string& id : acknowledged) EXPECT_TRUE(present.count(id)) << id;
-  EXPECT_GT(acknowledged.size(), 50u) << "the stream made progress";
+  EXPECT_GE(acknowledged.size(), 50u) << "every round acknowledged writes before the kill";
   EXPECT_EQ(server->terminate(), 0);
   const auto verify = test_support::run_binary({"audit", "verify", "--db", db});
   EXPECT_EQ(verify.status, 0) << verify.out << verify.err;
