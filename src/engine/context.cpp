@@ -67,8 +67,8 @@ std::string fmt_num(double v, int max_decimals) {
 }
 
 Ctx::Ctx(const model::Record& r, const knowledge::Knowledge& k, const knowledge::Profile& prof,
-         Instant now, Report& report)
-    : rec(r), kb(k), p(prof), as_of(now), out(report) {
+         Instant now, Report& report, const EvaluateOptions& opts)
+    : rec(r), kb(k), p(prof), as_of(now), out(report), options(opts) {
   fresh_window_ = seconds_of_days(p.num("TIME-1", "fresh_lab"));
   platelet_window_ = seconds_of_days(p.num("CONF-1", "platelet_window"));
   fibrinogen_window_ = seconds_of_hours(p.num("CONF-1", "fibrinogen_window"));

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/evaluate.h"
 #include "engine/report.h"
 #include "knowledge/knowledge.h"
 #include "model/record.h"
@@ -41,13 +42,14 @@ enum class DxClass { none, capable, unknown_type, look_alike };
 class Ctx {
  public:
   Ctx(const model::Record& r, const knowledge::Knowledge& k, const knowledge::Profile& p,
-      Instant as_of, Report& out);
+      Instant as_of, Report& out, const EvaluateOptions& options = {});
 
   const model::Record& rec;
   const knowledge::Knowledge& kb;
   const knowledge::Profile& p;
   const Instant as_of;
   Report& out;
+  const EvaluateOptions options;
 
   int age_days = 0;
   int corrected_age_days = 0;  // equals age_days unless AGE-1 applies

@@ -13,13 +13,13 @@ namespace khe::engine {
 const char* engine_version() { return KHE_ENGINE_VERSION; }
 
 Report evaluate(const model::Record& record, const knowledge::Knowledge& knowledge,
-                const knowledge::Profile& profile, Instant as_of) {
+                const knowledge::Profile& profile, Instant as_of, const EvaluateOptions& options) {
   Report report;
   report.engine_version = engine_version();
   report.knowledge_version = knowledge.version;
   report.profile = profile.id;
   report.as_of = as_of;
-  Ctx c(record, knowledge, profile, as_of, report);
+  Ctx c(record, knowledge, profile, as_of, report, options);
   report.age_days = c.age_days;
   report.corrected_age_days = c.corrected_age_days;
 

@@ -307,7 +307,8 @@ void assess_trough(Ctx& c) {
                                     " ng/mL with an infection");
   }
 
-  if (P.flag("DOSE-SIR-ADJ-1", "model_based")) t.model_based = model_based_dosing(c, t);
+  if (P.flag("DOSE-SIR-ADJ-1", "model_based") && c.options.model_based_dosing)
+    t.model_based = model_based_dosing(c, t);
 
   // DOSE-SIR-ADJ-1: only a level outside the target can change the dose.
   if (t.status == "below" || t.status == "above") {

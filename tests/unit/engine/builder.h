@@ -180,6 +180,10 @@ class Builder {
     return engine::evaluate(rec_, k, *k.profile(profile), as_of_);
   }
   // Evaluates with other knowledge (e.g. from knowledge_with_profile).
+  engine::Report eval(const engine::EvaluateOptions& options) const {
+    const auto& k = default_knowledge();
+    return engine::evaluate(rec_, k, *k.profile("default"), as_of_, options);
+  }
   engine::Report eval(const knowledge::Knowledge& k, const std::string& profile) const {
     return engine::evaluate(rec_, k, *k.profile(profile), as_of_);
   }

@@ -77,6 +77,24 @@ TEST(DOSE_SIR_ADJ_1, ModelEstimateReplacesTheLinearRule) {
   EXPECT_NEAR(lin.sirolimus_trough->adjustment->calculated.value, 0.1875, 1e-12);
 }
 
+// A caller that never reads the model-based result (the cohort endpoints) may leave it out:
+// no fit, and the linear rule's adjustment; everything the response reads is unchanged.
+TEST(DOSE_SIR_ADJ_1, CallerMayLeaveOutTheModelBasedDosing) {
+  Builder b = on_sirolimus(16);
+  engine::EvaluateOptions off;
+  off.model_based_dosing = false;
+  const auto full = b.eval();
+  const auto lean = b.eval(off);
+  ASSERT_TRUE(full.sirolimus_trough && lean.sirolimus_trough);
+  EXPECT_TRUE(full.sirolimus_trough->model_based);
+  EXPECT_FALSE(lean.sirolimus_trough->model_based);
+  ASSERT_TRUE(lean.sirolimus_trough->adjustment);
+  EXPECT_EQ(lean.sirolimus_trough->adjustment->basis.find("model"), std::string::npos);
+  EXPECT_EQ(lean.sirolimus_trough->status, full.sirolimus_trough->status);
+  EXPECT_EQ(lean.kmp_status, full.kmp_status);
+  EXPECT_EQ(lean.response.has_value(), full.response.has_value());
+}
+
 TEST(DOSE_SIR_ADJ_1, ModelNeverMovesTheDoseAgainstTheLevel) {
   // 0.12 mg and a level of 16 (above 5-15): the fit shrinks toward the typical child and
   // would raise the dose to 0.15 mg; the linear rule answers instead (0.12 x 10 / 16).
