@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli.h"
+#include "cli/randomize_command.h"
+#include "randomize/study.h"
 #include "store/store.h"
 
 namespace khe::cli {
@@ -22,6 +24,10 @@ CLI::App* add_audit_subcommand(CLI::App& app, AuditOptions& options) {
 }
 
 int audit_verify_command(const AuditOptions& options, std::ostream& out, std::ostream& err) {
+  // A randomisation study file (src/randomize), told apart by its schema: its log and list.
+  if (auto study = randomize::is_study_file(options.db); study && *study) {
+    return randomize_verify_report(options.db, std::nullopt, options.format, out, err);
+  }
   // Read-only: verifying never creates, migrates or writes the file.
   auto store = store::Store::open(options.db, {.create_if_missing = false, .read_only = true});
   if (!store) {

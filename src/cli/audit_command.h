@@ -22,7 +22,8 @@ CLI::App* add_audit_subcommand(CLI::App& app, AuditOptions& options);
 
 // Exit 0 when the chain is intact; 4 (kAuditBroken) when it is not, naming the first bad
 // entry and why; 3 when the database is missing, unreadable or not a khe store (the path
-// is named on standard error).
+// is named on standard error). When PATH is a randomisation study file (`khe randomize`),
+// checks its log, list commitment and revealed allocations instead (same exit statuses).
 int audit_verify_command(const AuditOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace khe::cli

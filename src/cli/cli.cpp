@@ -7,9 +7,11 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/audit_command.h"
+#include "cli/cohort_command.h"
 #include "cli/evaluate_command.h"
 #include "cli/knowledge_command.h"
 #include "cli/knowledge_source.h"
+#include "cli/randomize_command.h"
 #include "cli/serve_command.h"
 #include "cli/tdm_command.h"
 #include "cli/tdm_pta_command.h"
@@ -84,6 +86,12 @@ int run_unchecked(int argc, const char* const* argv, std::istream& in, std::ostr
   TdmPtaOptions tdm_pta_options;
   CLI::App* tdm_pta = add_tdm_pta_subcommand(*tdm, tdm_pta_options);
 
+  RandomizeOptions randomize_options;
+  CLI::App* randomize = add_randomize_subcommand(app, randomize_options);
+
+  CohortCommandOptions cohort_options;
+  CLI::App* cohort = add_cohort_subcommand(app, cohort_options);
+
   AuditOptions audit_options;
   CLI::App* audit_verify = add_audit_subcommand(app, audit_options);
 
@@ -103,6 +111,8 @@ int run_unchecked(int argc, const char* const* argv, std::istream& in, std::ostr
   if (*knowledge) return knowledge_command(know, out, err);
   if (*tdm_pta) return tdm_pta_command(tdm_pta_options, out, err);
   if (*audit_verify) return audit_verify_command(audit_options, out, err);
+  if (*cohort) return cohort_command(cohort_options, out, err);
+  if (*randomize) return randomize_command(*randomize, randomize_options, out, err);
   if (*serve) return serve_command(serve_options, out, err);
   if (*tdm_main) {
     if (tdm_fit.input.empty()) {

@@ -18,6 +18,7 @@
 #include "core/result.h"
 #include "knowledge/cds_config.h"
 #include "knowledge/codes.h"
+#include "knowledge/cohort_config.h"
 #include "knowledge/inputs_config.h"
 #include "knowledge/pk_model.h"
 #include "model/analyte.h"
@@ -122,6 +123,8 @@ struct Knowledge {
   // What the web app's forms offer: finding, procedure and indication codes with their
   // labels, and the analytes filed as vital signs (inputs.json).
   InputsConfig inputs;
+  // How `khe cohort --by regimen` names the first-line regimen given (cohort.json).
+  CohortConfig cohort;
 
   const Profile* profile(std::string_view id) const;
   const Source* source(std::string_view id) const;

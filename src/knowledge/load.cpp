@@ -482,6 +482,10 @@ Result<Knowledge> load(const FileSet& files, const std::vector<ParamSpec>& requi
     auto inputs = files.find("inputs.json");
     load_inputs_config(inputs == files.end() ? nullptr : &inputs->second, k, p);
   }
+  {
+    auto cohort = files.find("cohort.json");
+    load_cohort_config(cohort == files.end() ? nullptr : &cohort->second, k, p);
+  }
   if (p.ok()) load_limits(parse_file(files, "limits.json", p), k, p);
   json rules = parse_file(files, "rules.json", p);
   bool any_profile = false;

@@ -1,4 +1,5 @@
-// Internal: a thin RAII layer over the SQLite C API for the store. Not for other modules.
+// Internal: a thin RAII layer over the SQLite C API, for the store and the study file of
+// `khe randomize` (src/randomize/study.cpp). Not part of the store's interface.
 #pragma once
 
 #include <sqlite3.h>
@@ -16,6 +17,15 @@ class Statement {
  public:
   Statement() = default;
   explicit Statement(sqlite3_stmt* s) : s_(s) {}
+  // Prepares `sql` on `db`; ok() is false when it does not compile.
+  Statement(sqlite3* db, std::string_view sql) {
+    if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &s_, nullptr) !=
+        SQLITE_OK) {
+      sqlite3_finalize(s_);
+      s_ = nullptr;
+    }
+  }
+  bool ok() const { return s_ != nullptr; }
   ~Statement() { sqlite3_finalize(s_); }
   Statement(Statement&& o) noexcept : s_(o.s_) { o.s_ = nullptr; }
   Statement& operator=(Statement&& o) noexcept {

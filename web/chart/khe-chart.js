@@ -18,6 +18,9 @@
  * model-projection (the sirolimus model's predicted concentrations, from
  * `sirolimus_trough.model_based.estimate.curve`).
  *
+ * `KheChart.renderKaplanMeier(container, endpoint)` draws the Kaplan-Meier curves of one
+ * endpoint of `khe cohort` (its JSON; see the function below and docs/cohort.md).
+ *
  * The writer makes no clinical decision: thresholds, bands and confounding all come from
  * the report. Times are shown as UTC dates so that every viewer sees the same chart.
  */
@@ -632,10 +635,193 @@
                     {type: 'bar', data: {datasets: datasets}, options: options}, title);
   }
 
+  // ---- Kaplan-Meier plot (khe cohort --format html) ---------------------------------
+
+  // Okabe-Ito, one colour per group in the order given.
+  var GROUP_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9',
+                      '#000000', '#F0E442'];
+  var KM_HEIGHT_PX = 300;
+
+  function alpha(hex, a) {
+    var n = parseInt(hex.slice(1), 16);
+    return 'rgba(' + ((n >> 16) & 255) + ', ' + ((n >> 8) & 255) + ', ' + (n & 255) + ', ' + a +
+           ')';
+  }
+
+  function pct(v) { return String(Number((100 * v).toFixed(1))) + '%'; }
+
+  // S(t) of a group just after time t (1 before the first event).
+  function survivalAt(steps, t) {
+    var s = 1;
+    steps.forEach(function (st) { if (st.time <= t) s = st.survival; });
+    return s;
+  }
+
+  // The datasets of one group: the curve, its pointwise band (two stepped lines filled
+  // between) and the censoring ticks. `y` maps S(t) to the plotted value.
+  function kmGroupDatasets(g, index, y, showCi) {
+    var color = GROUP_COLORS[index % GROUP_COLORS.length];
+    var steps = arr(g.steps).filter(function (s) { return typeof s.time === 'number'; });
+    var censored = arr(g.censored_at).filter(function (c) { return typeof c.time === 'number'; });
+    var last = 0;
+    steps.forEach(function (s) { last = Math.max(last, s.time); });
+    censored.forEach(function (c) { last = Math.max(last, c.time); });
+    var curve = [{x: 0, y: y(1), khe: {at_risk: g.n, events: 0}}];
+    var low = [{x: 0, y: y(1)}], high = [{x: 0, y: y(1)}];
+    steps.forEach(function (s) {
+      curve.push({x: s.time, y: y(s.survival), khe: {at_risk: s.at_risk, events: s.events}});
+      var a = y(s.ci_low), b = y(s.ci_high);
+      low.push({x: s.time, y: Math.min(a, b)});
+      high.push({x: s.time, y: Math.max(a, b)});
+    });
+    var end = steps.length ? steps[steps.length - 1] : null;
+    if (last > (end ? end.time : 0)) {
+      // The curve runs on, flat, to the last follow-up.
+      curve.push({x: last, y: curve[curve.length - 1].y, khe: {tail: true}});
+      low.push({x: last, y: low[low.length - 1].y});
+      high.push({x: last, y: high[high.length - 1].y});
+    }
+    var label = String(g.group) + ' (n=' + g.n + ')';
+    var out = [{
+      type: 'line', label: label, data: curve, stepped: 'before', borderColor: color,
+      backgroundColor: color, borderWidth: 2, pointRadius: 0, pointHitRadius: 6, fill: false,
+      order: 1, khe: {kind: 'km', group: g.group, n: g.n, events: g.events, median: g.median}
+    }];
+    if (showCi && steps.length) {
+      out.push({type: 'line', label: label + ' CI low', data: low, stepped: 'before',
+                borderColor: alpha(color, 0.35), borderWidth: 1, borderDash: [3, 3],
+                pointRadius: 0, fill: false, order: 3, khe: {kind: 'km-ci-low', group: g.group}});
+      out.push({type: 'line', label: label + ' CI high', data: high, stepped: 'before',
+                borderColor: alpha(color, 0.35), borderWidth: 1, borderDash: [3, 3],
+                backgroundColor: alpha(color, 0.10), pointRadius: 0, fill: '-1', order: 3,
+                khe: {kind: 'km-ci-high', group: g.group}});
+    }
+    if (censored.length) {
+      out.push({type: 'scatter', label: label + ' censored',
+                data: censored.map(function (c) {
+                  return {x: c.time, y: y(survivalAt(steps, c.time)), khe: {n: c.n}};
+                }),
+                pointStyle: 'line', rotation: 90, pointRadius: 5, borderWidth: 1.5,
+                borderColor: color, backgroundColor: color, order: 0,
+                khe: {kind: 'km-censored', group: g.group}});
+    }
+    return out;
+  }
+
+  // Draws the Kaplan-Meier curves of one endpoint of `khe cohort` into `container`.
+  // `data`: {endpoint, label, plot: "cumulative" | "survival", confidence, groups: [{group,
+  // n, events, median, steps: [{time, at_risk, events, survival, ci_low, ci_high}],
+  // censored_at: [{time, n}]}]} (the JSON of khe cohort; times in days from day 0).
+  // "cumulative" plots 1 - S(t), the share with the event by day t (the event of a
+  // time-to-response endpoint is the response); "survival" plots S(t). Curves are step
+  // functions, censoring is marked with ticks, the pointwise interval is a shaded band and
+  // a dashed line marks 50% (where the median is read). `options.showCi` (default true).
+  // Returns {groups: [...group names drawn], notes: [...texts]}.
+  function renderKaplanMeier(container, data, options) {
+    KheChart.destroy(container);
+    container.classList.add('khe-chart');
+    var result = {groups: [], notes: []};
+    if (typeof global.Chart !== 'function') {
+      result.notes.push(note(container, 'The plot needs Chart.js, which is missing.').textContent);
+      return result;
+    }
+    data = data || {};
+    options = options || {};
+    var showCi = options.showCi !== false;
+    var cumulative = data.plot === 'cumulative';
+    var y = cumulative ? function (s) { return 1 - s; } : function (s) { return s; };
+    var groups = arr(data.groups).filter(function (g) { return g && g.n > 0; });
+    if (groups.length === 0) {
+      result.notes.push(note(container, 'No patient with an evaluable time to event.')
+                            .textContent);
+      return result;
+    }
+    var datasets = [];
+    var xMax = 0;
+    groups.forEach(function (g, i) {
+      var ds = kmGroupDatasets(g, i, y, showCi);
+      ds.forEach(function (d) { d.data.forEach(function (p) { xMax = Math.max(xMax, p.x); }); });
+      datasets = datasets.concat(ds);
+      result.groups.push(g.group);
+    });
+    if (xMax <= 0) xMax = 1;
+    xMax = Math.ceil(xMax * 1.04); // room after the last step
+    datasets.push({type: 'line', label: '50%', data: [{x: 0, y: 0.5}, {x: xMax, y: 0.5}],
+                   borderColor: COLORS.threshold, borderWidth: 1, borderDash: [6, 4],
+                   pointRadius: 0, fill: false, order: 4, khe: {kind: 'km-median-line'}});
+    var yTitle = cumulative ? 'Cumulative proportion with the event' : 'Proportion without the event';
+    if (data.endpoint === 'time_to_platelet_response') {
+      yTitle = cumulative ? 'Responded (platelets)' : 'Not yet responded';
+    }
+    var title = (data.label || humanize(data.endpoint)) + ': Kaplan\u2013Meier' +
+                (cumulative ? ' (1 \u2212 S(t))' : '');
+    var canvas = makeCanvas(container, 'km', KM_HEIGHT_PX);
+    canvas.setAttribute('aria-label', title);
+    var chart = new global.Chart(canvas, {
+      type: 'line',
+      data: {datasets: datasets},
+      options: {
+        responsive: false,
+        animation: false,
+        devicePixelRatio: 2,
+        layout: {padding: {right: 8}},
+        interaction: {mode: 'nearest', intersect: false, axis: 'x'},
+        scales: {
+          x: {type: 'linear', min: 0, max: xMax, ticks: {font: {size: 9}},
+              title: {display: true, text: 'Days from day 0', font: {size: 9}},
+              grid: {color: '#eeeeee'}},
+          y: {type: 'linear', min: 0, max: 1,
+              ticks: {font: {size: 9}, stepSize: 0.25, callback: function (v) { return pct(v); }},
+              title: {display: true, text: yTitle, font: {size: 9}}, grid: {color: '#eeeeee'}}
+        },
+        plugins: {
+          title: {display: true, text: title, align: 'start', font: {size: 11, weight: 'bold'},
+                  padding: {top: 2, bottom: 2}},
+          legend: {position: 'top', align: 'end',
+                   labels: {boxHeight: 6, font: {size: 9}, padding: 8,
+                            filter: function (item, d) {
+                              var ds = d.datasets[item.datasetIndex];
+                              return !!(ds && ds.khe && (ds.khe.kind === 'km' ||
+                                                         ds.khe.kind === 'km-median-line'));
+                            }}},
+          tooltip: {
+            filter: function (item) {
+              var k = item.dataset.khe || {};
+              return k.kind === 'km' || k.kind === 'km-censored';
+            },
+            callbacks: {
+              title: function (items) {
+                return items.length ? 'Day ' + fmt(items[0].parsed.x) : '';
+              },
+              label: function (item) {
+                var k = item.dataset.khe || {}, raw = (item.raw || {}).khe || {};
+                if (k.kind === 'km-censored') return k.group + ': censored (' + raw.n + ')';
+                var text = k.group + ': ' + pct(item.parsed.y);
+                if (typeof raw.at_risk === 'number') {
+                  text += ', at risk ' + raw.at_risk + ', events ' + raw.events;
+                }
+                return text;
+              }
+            }
+          }
+        }
+      }
+    });
+    chart.khePanel = 'km';
+    chart.kheContainer = container;
+    KheChart.instances.push(chart);
+    return result;
+  }
+
   // ---- public API -------------------------------------------------------------------
 
   var KheChart = {
     instances: [],
+
+    // The Kaplan-Meier plot of a cohort endpoint (see renderKaplanMeier above).
+    renderKaplanMeier: function (container, data, options) {
+      return renderKaplanMeier(container, data, options);
+    },
 
     // Removes the charts this module drew into `container`.
     destroy: function (container) {

@@ -123,7 +123,7 @@ TEST(CdsKnowledge, DoseCheckIsData) {
   const std::set<std::string> drugs(d.drugs.begin(), d.drugs.end());
   EXPECT_EQ(drugs, (std::set<std::string>{"sirolimus", "prednisolone", "methylprednisolone",
                                           "vincristine"}));
-  EXPECT_EQ(kb().version, "2026.11.28-2");
+  EXPECT_EQ(kb().version, "2026.11.28-3");
 }
 
 std::string load_error(const knowledge::FileSet& files) {
