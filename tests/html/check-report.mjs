@@ -14,7 +14,10 @@
 //
 // Cases: every example of ../shared/examples/expected.json at its as-of time (ex01 and
 // ex06 at least), the long synthetic course when <dir of khe>/tools/synth_course exists,
-// and the chart module alone on tests/html/fixtures/sample-report.json (every feature).
+// the chart module alone on tests/html/fixtures/sample-report.json (every feature), and
+// the HTML of `khe cohort` on a generated trial export (<dir of khe>/tools/khe_gen_cohort):
+// one Kaplan-Meier plot per time-to-event endpoint with a curve per group whose events
+// match the cohort JSON, and a 50% line.
 import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -40,7 +43,8 @@ const outDir = path.resolve(outArg);
 fs.mkdirSync(outDir, {recursive: true});
 
 function run(args) {
-  return execFileSync(khe, args, {maxBuffer: 64 << 20}).toString('utf8');
+  return execFileSync(khe, args, {maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe']})
+      .toString('utf8');
 }
 
 // ---- the cases ---------------------------------------------------------------------
@@ -81,6 +85,74 @@ function synthCase() {
   const args = [input];
   if (asOf) args.push('--as-of', asOf);
   return [{name: 'synth-course', kind: 'report', args}];
+}
+
+function cohortCase() {
+  const tool = path.join(path.dirname(khe), 'tools', 'khe_gen_cohort');
+  if (!fs.existsSync(tool)) {
+    console.log(`note: ${tool} not built; cohort case skipped`);
+    return [];
+  }
+  const dir = path.join(outDir, 'cohort-export');
+  const asOf = execFileSync(tool, ['--out', dir, '--arm', 'sirolimus:24:14',
+                                   '--arm', 'sirolimus-prednisolone:24:21', '--quiet'])
+                   .toString('utf8').trim();
+  const args = [dir, '--as-of', asOf, '--reference', 'sirolimus',
+                '--endpoint', 'durable_platelet_response_week4',
+                '--endpoint', 'time_to_platelet_response'];
+  return [{name: 'cohort-trial', kind: 'cohort', args}];
+}
+
+// Runs in the page: the Kaplan-Meier plots of a cohort report.
+function inspectKm() {
+  const charts = ((window.KheChart && window.KheChart.instances) || [])
+                     .filter((c) => c.khePanel === 'km');
+  return {
+    states: [...document.querySelectorAll('.khe-chart.km')].map((e) => e.dataset.state),
+    charts: charts.map((c) => {
+      const canvas = c.canvas;
+      const img = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let inked = 0;
+      for (let i = 0; i < img.length; i += 4 * 7) {
+        if (img[i + 3] > 0 && (img[i] < 235 || img[i + 1] < 235 || img[i + 2] < 235)) inked++;
+      }
+      return {inked, datasets: c.data.datasets.map((d) => ({khe: d.khe || null,
+                                                             count: d.data.length}))};
+    }),
+  };
+}
+
+function checkKm(result, seen, problems) {
+  const timed = result.endpoints.filter((e) => e.endpoint === 'time_to_platelet_response');
+  if (seen.states.length !== timed.length || seen.states.some((s) => s !== 'done')) {
+    problems.push(`Kaplan-Meier containers: ${JSON.stringify(seen.states)}, expected ` +
+                  `${timed.length} done`);
+  }
+  if (seen.charts.length !== timed.length) {
+    problems.push(`${seen.charts.length} Kaplan-Meier plots, expected ${timed.length}`);
+    return;
+  }
+  timed.forEach((e, i) => {
+    const chart = seen.charts[i];
+    if (chart.inked < 200) problems.push(`Kaplan-Meier plot ${i} looks blank`);
+    const curves = chart.datasets.filter((d) => d.khe && d.khe.kind === 'km');
+    const groups = e.groups.filter((g) => g.n > 0);
+    if (curves.length !== groups.length) {
+      problems.push(`${curves.length} curves drawn, the cohort has ${groups.length} groups`);
+    }
+    for (const g of groups) {
+      const c = curves.find((d) => d.khe.group === g.group);
+      if (!c) {
+        problems.push(`no curve for group ${g.group}`);
+      } else if (c.khe.events !== g.events || c.khe.n !== g.n) {
+        problems.push(`group ${g.group}: curve has ${c.khe.events}/${c.khe.n}, JSON ` +
+                      `${g.events}/${g.n}`);
+      }
+    }
+    if (!chart.datasets.some((d) => d.khe && d.khe.kind === 'km-median-line')) {
+      problems.push('no 50% line on the Kaplan-Meier plot');
+    }
+  });
 }
 
 function fixtureCase() {
@@ -267,7 +339,7 @@ function pdfPages(buffer) {
 // ---- main --------------------------------------------------------------------------
 
 async function main() {
-  const cases = [...exampleCases(), ...synthCase(), ...fixtureCase()];
+  const cases = [...exampleCases(), ...synthCase(), ...fixtureCase(), ...cohortCase()];
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'khe-html-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -284,7 +356,13 @@ async function main() {
       const htmlPath = path.join(outDir, `${c.name}.html`);
       let report = null;
       try {
-        if (c.kind === 'report') {
+        if (c.kind === 'cohort') {
+          fs.writeFileSync(htmlPath, run(['cohort', ...c.args, '--format', 'html']));
+          report = JSON.parse(run(['cohort', ...c.args, '--format', 'json']));
+          if (run(['cohort', ...c.args, '--format', 'html']) !== fs.readFileSync(htmlPath, 'utf8')) {
+            problems.push('HTML is not reproducible');
+          }
+        } else if (c.kind === 'report') {
           fs.writeFileSync(htmlPath, run(['evaluate', ...c.args, '--format', 'html']));
           report = JSON.parse(run(['evaluate', ...c.args, '--format', 'json']));
           const again = run(['evaluate', ...c.args, '--format', 'html']);
@@ -310,33 +388,44 @@ async function main() {
         });
         try {
           await page.goto(url, {waitUntil: 'load'});
-          const seen = await page.evaluate(inspectPage);
-          const exp = expectations(report, problems);
-          if (exp) checkChart(exp, seen, problems);
-          if (c.kind === 'report') {
-            const embedded = await page.evaluate(
-                () => JSON.parse(document.getElementById('khe-report-data').textContent));
-            if (JSON.stringify(embedded) !== JSON.stringify(report)) {
-              problems.push('the embedded report differs from --format json');
+          if (c.kind === 'cohort') {
+            const km = await page.evaluate(inspectKm);
+            checkKm(report, km, problems);
+            await page.screenshot({path: path.join(outDir, `${c.name}.png`), fullPage: true});
+            await page.emulateMedia({media: 'print'});
+            const pdf = await page.pdf({format: 'A4', printBackground: true});
+            fs.writeFileSync(path.join(outDir, `${c.name}.pdf`), pdf);
+            console.log(`  ${c.name}: ${km.charts.length} Kaplan-Meier plot(s); ` +
+                        `A4 pages ${pdfPages(pdf)}`);
+          } else {
+            const seen = await page.evaluate(inspectPage);
+            const exp = expectations(report, problems);
+            if (exp) checkChart(exp, seen, problems);
+            if (c.kind === 'report') {
+              const embedded = await page.evaluate(
+                  () => JSON.parse(document.getElementById('khe-report-data').textContent));
+              if (JSON.stringify(embedded) !== JSON.stringify(report)) {
+                problems.push('the embedded report differs from --format json');
+              }
             }
+            await page.screenshot({path: path.join(outDir, `${c.name}.png`), fullPage: true});
+            await page.locator('#khe-course-chart')
+                .screenshot({path: path.join(outDir, `${c.name}-chart.png`)});
+            await page.emulateMedia({media: 'print'});
+            const pdf = await page.pdf({format: 'A4', printBackground: true});
+            fs.writeFileSync(path.join(outDir, `${c.name}.pdf`), pdf);
+            const pages = pdfPages(pdf);
+            if (c.kind === 'report' && pages > MAX_PDF_PAGES) {
+              problems.push(`prints on ${pages} A4 pages (at most ${MAX_PDF_PAGES})`);
+            }
+            const letter = await page.pdf({format: 'Letter', printBackground: true});
+            if (c.kind === 'report' && pdfPages(letter) > MAX_PDF_PAGES) {
+              problems.push(`prints on ${pdfPages(letter)} Letter pages (at most ${MAX_PDF_PAGES})`);
+            }
+            const summary = seen.charts.map((ch) => ch.panel).join(', ') || 'no chart';
+            console.log(`  ${c.name}: panels ${summary}; notes ${seen.notes.length}; ` +
+                        `A4 pages ${pages}`);
           }
-          await page.screenshot({path: path.join(outDir, `${c.name}.png`), fullPage: true});
-          await page.locator('#khe-course-chart')
-              .screenshot({path: path.join(outDir, `${c.name}-chart.png`)});
-          await page.emulateMedia({media: 'print'});
-          const pdf = await page.pdf({format: 'A4', printBackground: true});
-          fs.writeFileSync(path.join(outDir, `${c.name}.pdf`), pdf);
-          const pages = pdfPages(pdf);
-          if (c.kind === 'report' && pages > MAX_PDF_PAGES) {
-            problems.push(`prints on ${pages} A4 pages (at most ${MAX_PDF_PAGES})`);
-          }
-          const letter = await page.pdf({format: 'Letter', printBackground: true});
-          if (c.kind === 'report' && pdfPages(letter) > MAX_PDF_PAGES) {
-            problems.push(`prints on ${pdfPages(letter)} Letter pages (at most ${MAX_PDF_PAGES})`);
-          }
-          const summary = seen.charts.map((ch) => ch.panel).join(', ') || 'no chart';
-          console.log(`  ${c.name}: panels ${summary}; notes ${seen.notes.length}; ` +
-                      `A4 pages ${pages}`);
         } catch (e) {
           problems.push(`browser: ${e.message.split('\n')[0]}`);
         } finally {
