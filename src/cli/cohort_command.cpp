@@ -14,10 +14,13 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/cli.h"
+#include "cli/cohort_combine.h"
 #include "cli/input.h"
 #include "cli/knowledge_source.h"
+#include "cohort/aggregates.h"
 #include "cohort/cohort.h"
 #include "cohort/run.h"
+#include "cohort_write/aggregates_json.h"
 #include "cohort_write/cohort_csv.h"
 #include "cohort_write/cohort_html.h"
 #include "cohort_write/cohort_json.h"
@@ -108,22 +111,22 @@ std::string summary_line(const cohort::RunOutput& run, double seconds) {
   return s.str();
 }
 
-std::string render(const cohort::CohortResult& r, const std::string& format) {
+}  // namespace
+
+std::string render_cohort(const cohort::CohortResult& r, const std::string& format) {
   if (format == "text") return cohort_write::to_text(r);
   if (format == "csv") return cohort_write::to_csv(r);
   if (format == "html") return cohort_write::to_html(r);
   return cohort_write::to_json(r);
 }
 
-}  // namespace
-
 CLI::App* add_cohort_subcommand(CLI::App& app, CohortCommandOptions& o) {
   CLI::App* c = app.add_subcommand(
       "cohort", "Evaluate every patient of an export and give the study's endpoints by group");
+  // Required unless --combine, which reads aggregate files instead (checked in the command).
   c->add_option("INPUT", o.inputs,
                 "FHIR Bulk Data NDJSON files, folders of them, Bundle files or a khe SQLite "
-                "store")
-      ->required();
+                "store");
   c->add_option("--as-of", o.as_of, "Evaluation time, FHIR dateTime (default: now)");
   c->add_option("--by", o.by, "Groups: arm (default; ResearchSubject), regimen or none");
   c->add_option("--endpoint", o.endpoints,
@@ -138,11 +141,27 @@ CLI::App* add_cohort_subcommand(CLI::App& app, CohortCommandOptions& o) {
   c->add_option("--reference", o.reference,
                 "The control group: each comparison with it is other minus this group");
   c->add_option("-o,--output", o.output, "Write to FILE instead of standard output");
+  c->add_flag("--export-aggregates", o.export_aggregates,
+              "Write this centre's aggregates (counts, no patient data) for --combine instead "
+              "of the analysis");
+  c->add_option("--small-cell", o.small_cell,
+                "With --export-aggregates: flag cells of 1 to N patients (default 5)");
+  c->add_option("--combine", o.combine,
+                "Pool aggregate files of several centres into one analysis (no INPUT)");
   return c;
 }
 
 int cohort_command(const CohortCommandOptions& o, std::ostream& out, std::ostream& err) {
+  if (!o.combine.empty()) return cohort_combine_command(o, out, err);
   // Options first: a usage error costs nothing and says what is wrong.
+  if (o.inputs.empty()) {
+    err << "error: cohort: INPUT is required (or --combine FILE...)\n";
+    return kUsageError;
+  }
+  if (o.small_cell < 0) {
+    err << "error: --small-cell must be at least 0\n";
+    return kUsageError;
+  }
   if (o.format != "json" && o.format != "text" && o.format != "csv" && o.format != "html") {
     err << "error: --format must be json, text, csv or html\n";
     return kUsageError;
@@ -213,6 +232,21 @@ int cohort_command(const CohortCommandOptions& o, std::ostream& out, std::ostrea
         << ran->input.resources << " resources read)\n";
     return kInputUnusable;
   }
+  const double seconds_run =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (o.export_aggregates) {
+    // Counts only leave the centre: --format and --reference apply where they are combined.
+    cohort::Provenance provenance{engine::engine_version(), loaded->knowledge.version,
+                                  loaded->profile->id, *as_of};
+    const auto aggregates =
+        cohort::make_aggregates(provenance, ran->input, *by, o.confidence, o.small_cell,
+                                cohort::tally(ran->outcomes, endpoints));
+    std::ostream& sink = o.output ? static_cast<std::ostream&>(file) : out;
+    sink << cohort_write::to_aggregates_json(aggregates);
+    sink.flush();
+    err << summary_line(*ran, seconds_run);
+    return sink ? kOk : kInternalError;
+  }
   cohort::CohortResult result;
   result.provenance.engine_version = engine::engine_version();
   result.provenance.knowledge_version = loaded->knowledge.version;
@@ -239,7 +273,7 @@ int cohort_command(const CohortCommandOptions& o, std::ostream& out, std::ostrea
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  const std::string text = render(result, o.format);
+  const std::string text = render_cohort(result, o.format);
   std::ostream& sink = o.output ? static_cast<std::ostream&>(file) : out;
   sink << text;
   sink.flush();

@@ -27,12 +27,18 @@ struct CohortCommandOptions {
   double confidence = 0.95;
   std::string reference;              // --reference: the control group of every comparison
   std::optional<std::string> output;  // -o FILE; unset = standard output
+  // Federated analysis (docs/cohort.md): write the centre's aggregates instead of the
+  // analysis, flagging cells of 1..small_cell patients; or pool aggregate files (no INPUT).
+  bool export_aggregates = false;
+  int small_cell = 5;
+  std::vector<std::string> combine;  // --combine FILE...
 };
 
 // Adds `cohort` with its options to `app`; returns it.
 CLI::App* add_cohort_subcommand(CLI::App& app, CohortCommandOptions& options);
 
-// Returns the process exit status (cli.h ExitCode). The progress bar is drawn only when
+// Returns the process exit status (cli.h ExitCode). With `combine` set, runs
+// cohort_combine_command (cohort_combine.h). The progress bar is drawn only when
 // `err` is the process's standard error and that is a terminal.
 int cohort_command(const CohortCommandOptions& options, std::ostream& out, std::ostream& err);
 

@@ -1,78 +1,62 @@
-// analyse(): the study's endpoints by group (cohort.h). Pure; the order of the outcomes does
-// not matter (groups by name, not-evaluable lists by patient id).
+// statistics() and analyse(): an endpoint's statistics by group from its tally (tally.h).
+// Pure; the same code serves the analysis of patients and the combination of centres'
+// aggregates, which is why the two agree exactly.
 #include <algorithm>
 #include <map>
-#include <tuple>
 
 #include "cohort/cohort.h"
+#include "cohort/tally.h"
 
 namespace khe::cohort {
 namespace {
 
-struct Tally {
-  GroupResult result;
-  int responders = 0;
-  int evaluable = 0;
-  std::vector<stats::Survival> times;
-};
+// Counts by reason, most frequent first (ties by reason), as the writers list them.
+std::vector<std::pair<std::string, int>> by_reason(const std::vector<ReasonCount>& reasons) {
+  std::map<std::string, int> counts;
+  for (const ReasonCount& r : reasons) counts[r.reason] += r.count;
+  std::vector<std::pair<std::string, int>> out(counts.begin(), counts.end());
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  return out;
+}
 
-EndpointResult analyse_one(const std::vector<PatientOutcome>& outcomes, Endpoint endpoint,
-                           double confidence, const std::string& reference) {
+}  // namespace
+
+EndpointResult statistics(const EndpointTally& tally, double confidence,
+                          const std::string& reference) {
   EndpointResult out;
-  out.endpoint = endpoint;
-  const bool timed = is_time_to_event(endpoint);
-  std::map<std::string, Tally> groups;  // sorted by name
-  for (const PatientOutcome& o : outcomes) {
-    if (o.group.empty()) {
-      out.not_evaluable.push_back(
-          {o.patient_id, "", o.no_group.empty() ? std::string("no group") : o.no_group});
-      continue;
-    }
-    Tally& t = groups[o.group];
-    ++t.result.patients;
-    const EndpointValue& v = o.endpoints[static_cast<int>(endpoint)];
-    const bool usable =
-        v.not_evaluable.empty() && (timed ? v.time.has_value() : v.responder.has_value());
-    if (!usable) {
-      ++t.result.not_evaluable;
-      out.not_evaluable.push_back(
-          {o.patient_id, o.group,
-           v.not_evaluable.empty() ? std::string("no value") : v.not_evaluable});
-      continue;
-    }
-    ++t.evaluable;
-    if (timed)
-      t.times.push_back(*v.time);
-    else if (*v.responder)
-      ++t.responders;
-  }
-  for (auto& [name, t] : groups) {
-    t.result.group = name;
+  out.endpoint = tally.endpoint;
+  const bool timed = is_time_to_event(tally.endpoint);
+  for (const GroupTally& t : tally.groups) {
+    GroupResult g;
+    g.group = t.group;
+    g.patients = t.patients;
+    g.not_evaluable = t.not_evaluable;
     if (timed) {
-      t.result.table = stats::tabulate(t.times);
-      if (t.evaluable > 0) t.result.kaplan_meier = stats::kaplan_meier(t.result.table, confidence);
+      g.table = t.table;
+      if (t.evaluable > 0) g.kaplan_meier = stats::kaplan_meier(g.table, confidence);
     } else if (t.evaluable > 0) {
-      t.result.proportion = stats::proportion(t.responders, t.evaluable, confidence);
+      g.proportion = stats::proportion(t.responders, t.evaluable, confidence);
     }
+    out.groups.push_back(std::move(g));
   }
-  std::vector<const Tally*> order;
-  for (const auto& [name, t] : groups) order.push_back(&t);
+  const std::vector<GroupTally>& order = tally.groups;  // by name
   if (!timed) {
-    // Every pair in group order (the reference group second); a pair where a group has no evaluable
-    // patient has no difference to estimate and is left out.
+    // Every pair in group order (the reference group second); a pair where a group has no
+    // evaluable patient has no difference to estimate and is left out.
     for (std::size_t i = 0; i < order.size(); ++i)
       for (std::size_t j = i + 1; j < order.size(); ++j) {
-        const Tally* first = order[i];
-        const Tally* second = order[j];
+        const GroupTally* first = &order[i];
+        const GroupTally* second = &order[j];
         // The reference (control) group is always the second: the difference then reads
         // "this group minus the reference", as a trial reports it.
-        if (!reference.empty() && first->result.group == reference) std::swap(first, second);
-        const Tally& a = *first;
-        const Tally& b = *second;
+        if (!reference.empty() && first->group == reference) std::swap(first, second);
+        const GroupTally& a = *first;
+        const GroupTally& b = *second;
         if (a.evaluable == 0 || b.evaluable == 0) continue;
         Comparison c;
-        c.group1 = a.result.group;
-        c.group2 = b.result.group;
+        c.group1 = a.group;
+        c.group2 = b.group;
         c.difference = stats::newcombe_difference(a.responders, a.evaluable, b.responders,
                                                   b.evaluable, confidence);
         c.fisher_p = stats::fisher_exact_two_sided(a.responders, a.evaluable - a.responders,
@@ -81,26 +65,24 @@ EndpointResult analyse_one(const std::vector<PatientOutcome>& outcomes, Endpoint
       }
   } else if (order.size() >= 2) {
     std::vector<stats::SurvivalTable> tables;
-    for (const Tally* t : order) tables.push_back(t->result.table);
+    for (const GroupTally& t : order) tables.push_back(t.table);
     out.log_rank = stats::log_rank(tables);
   }
-  for (auto& [name, t] : groups) out.groups.push_back(std::move(t.result));
-  std::sort(out.not_evaluable.begin(), out.not_evaluable.end(),
-            [](const NotEvaluable& a, const NotEvaluable& b) {
-              return std::tie(a.patient_id, a.group, a.reason) <
-                     std::tie(b.patient_id, b.group, b.reason);
-            });
+  if (tally.listed) {
+    out.not_evaluable = tally.not_evaluable;
+  } else {
+    out.not_evaluable_counts = by_reason(tally.reasons);
+  }
   return out;
 }
-
-}  // namespace
 
 std::vector<EndpointResult> analyse(const std::vector<PatientOutcome>& outcomes,
                                     const std::vector<Endpoint>& endpoints, double confidence,
                                     const std::string& reference) {
   std::vector<EndpointResult> out;
   out.reserve(endpoints.size());
-  for (Endpoint e : endpoints) out.push_back(analyse_one(outcomes, e, confidence, reference));
+  for (const EndpointTally& t : tally(outcomes, endpoints))
+    out.push_back(statistics(t, confidence, reference));
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/time.h"
@@ -86,6 +87,10 @@ struct EndpointResult {
   std::vector<Comparison> comparisons;      // binary endpoints with two or more groups
   std::optional<stats::LogRank> log_rank;   // time to event with two or more groups
   std::vector<NotEvaluable> not_evaluable;  // sorted by patient id
+  // A combined (federated) result has no patient list, since the ids stay at their centres:
+  // the not-evaluable patients are then these counts by reason, most frequent first (ties by
+  // reason), and `not_evaluable` is empty. Unset for an analysis of patients.
+  std::optional<std::vector<std::pair<std::string, int>>> not_evaluable_counts;
 };
 
 // What was read, for the report's header and the one-line summary.
@@ -106,12 +111,23 @@ struct Provenance {
   Instant as_of{};
 };
 
+// One aggregate file of a combined (federated) result, for the provenance: each centre's
+// evaluation time and input may differ.
+struct CombinedSource {
+  std::string file;  // as named on the command line
+  Instant as_of{};
+  std::string input_sha256;
+};
+
 struct CohortResult {
-  Provenance provenance;
+  Provenance provenance;  // combined: as_of is the latest of the sources'
   InputSummary input;
   Grouping by = Grouping::arm;
   double confidence = 0.95;
   std::vector<EndpointResult> endpoints;  // in the order asked for
+  // Set only by combine() (cohort/combine.h): the aggregate files pooled, in the order given.
+  // input.sha256 is then that of the aggregate files' bytes.
+  std::vector<CombinedSource> combined_from;
 };
 
 // Groups `outcomes` and computes each endpoint's statistics. Pure; the order of `outcomes`

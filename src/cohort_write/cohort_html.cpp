@@ -121,14 +121,20 @@ std::string km_tables(const cohort::EndpointResult& e, double confidence) {
 }
 
 std::string not_evaluable(const cohort::EndpointResult& e) {
-  if (e.not_evaluable.empty()) return "<h3>Not evaluable</h3>\n<p class=\"none\">None.</p>\n";
-  std::string out = "<h3>Not evaluable (" + std::to_string(e.not_evaluable.size()) + ")</h3>\n";
+  const std::int64_t total = not_evaluable_total(e);
+  if (total == 0) return "<h3>Not evaluable</h3>\n<p class=\"none\">None.</p>\n";
+  std::string out = "<h3>Not evaluable (" + std::to_string(total) + ")</h3>\n";
   out += "<table class=\"reasons\">\n<thead><tr>" + thl("Reason") + th("Patients") +
          "</tr></thead>\n<tbody>\n";
-  for (const auto& [reason, count] : reason_counts(e.not_evaluable)) {
+  for (const auto& [reason, count] : reason_counts(e)) {
     out += "<tr>" + tdl(reason) + td(std::to_string(count)) + "</tr>\n";
   }
   out += "</tbody>\n</table>\n";
+  if (e.not_evaluable_counts) {
+    return out +
+           "<p class=\"none\">Combined from centres' aggregates: the patients are listed at "
+           "each centre.</p>\n";
+  }
   const std::size_t listed = std::min(e.not_evaluable.size(), kHtmlNotEvaluableListed);
   out += "<table class=\"not-evaluable\">\n<thead><tr>" + thl("Patient") + thl("Group") +
          thl("Reason") + "</tr></thead>\n<tbody>\n";
@@ -198,6 +204,10 @@ std::string to_html(const cohort::CohortResult& r) {
   out += "<footer>\n<div>Provenance: engine " + esc(p.engine_version) + ", knowledge " +
          esc(p.knowledge_version) + ", profile " + esc(p.profile) + ", as of " +
          esc(format_instant(p.as_of)) + ", input SHA-256 " + esc(in.sha256) + "</div>\n";
+  for (const auto& c : r.combined_from) {
+    out += "<div>Combined from " + esc(c.file) + ": as of " + esc(format_instant(c.as_of)) +
+           ", input SHA-256 " + esc(c.input_sha256) + "</div>\n";
+  }
   out += "<div>Intervals: Wilson score for proportions, " + esc(stats::kNewcombeMethod) +
          " for differences, Kaplan-Meier with Greenwood variance (log) for time to event.</div>\n";
   out +=

@@ -41,6 +41,22 @@ void provenance(JsonStream& j, const cohort::CohortResult& r) {
   j.value(format_instant(r.provenance.as_of));
   j.key("input_sha256");
   j.value(r.input.sha256);
+  // A combined result: each centre's aggregate file, its evaluation time and input hash.
+  if (!r.combined_from.empty()) {
+    j.key("combined_from");
+    j.begin_array();
+    for (const auto& c : r.combined_from) {
+      j.begin_object();
+      j.key("file");
+      j.value(c.file);
+      j.key("as_of");
+      j.value(format_instant(c.as_of));
+      j.key("input_sha256");
+      j.value(c.input_sha256);
+      j.end_object();
+    }
+    j.end_array();
+  }
   j.end_object();
 }
 
@@ -218,10 +234,10 @@ void endpoint(JsonStream& j, const cohort::EndpointResult& e) {
   j.end_array();
   log_rank(j, e);
   j.key("not_evaluable_count");
-  j.value(static_cast<std::int64_t>(e.not_evaluable.size()));
+  j.value(not_evaluable_total(e));
   j.key("not_evaluable_reasons");
   j.begin_array();
-  for (const auto& [reason, count] : reason_counts(e.not_evaluable)) {
+  for (const auto& [reason, count] : reason_counts(e)) {
     j.begin_object();
     j.key("reason");
     j.value(reason);
@@ -231,6 +247,11 @@ void endpoint(JsonStream& j, const cohort::EndpointResult& e) {
   }
   j.end_array();
   j.key("not_evaluable");
+  if (e.not_evaluable_counts) {  // combined: the patients' ids stayed at their centres
+    j.null();
+    j.end_object();
+    return;
+  }
   j.begin_array();
   for (const auto& n : e.not_evaluable) {
     j.begin_object();

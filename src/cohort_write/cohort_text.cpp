@@ -89,13 +89,18 @@ void km_endpoint(std::ostringstream& s, const cohort::EndpointResult& e, double 
 }
 
 void not_evaluable(std::ostringstream& s, const cohort::EndpointResult& e) {
-  if (e.not_evaluable.empty()) {
+  const std::int64_t total = not_evaluable_total(e);
+  if (total == 0) {
     s << "  Not evaluable: none\n";
     return;
   }
-  s << "  Not evaluable: " << e.not_evaluable.size() << "\n";
-  for (const auto& [reason, count] : reason_counts(e.not_evaluable)) {
+  s << "  Not evaluable: " << total << "\n";
+  for (const auto& [reason, count] : reason_counts(e)) {
     s << "    " << count << " x " << reason << "\n";
+  }
+  if (e.not_evaluable_counts) {
+    s << "    (combined from centres' aggregates: the patients are listed at each centre)\n";
+    return;
   }
   const std::size_t listed = std::min(e.not_evaluable.size(), kTextNotEvaluableListed);
   for (std::size_t i = 0; i < listed; ++i) {
@@ -122,6 +127,10 @@ std::string to_text(const cohort::CohortResult& r) {
     << ", " << in.resources << " resources, " << in.patients << " patients (" << in.unreadable
     << " unreadable), " << in.orphans << " orphan resources\n";
   s << "Input SHA-256: " << in.sha256 << "\n";
+  for (const auto& c : r.combined_from) {
+    s << "Combined from " << c.file << ": as of " << format_instant(c.as_of) << ", input SHA-256 "
+      << c.input_sha256 << "\n";
+  }
   for (const auto& e : r.endpoints) {
     s << "\n" << endpoint_label(e.endpoint) << " (" << cohort::name(e.endpoint) << ")";
     if (cohort::is_time_to_event(e.endpoint)) s << ", days from day 0 (Kaplan-Meier)";

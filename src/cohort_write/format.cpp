@@ -110,6 +110,18 @@ std::vector<std::pair<std::string, int>> reason_counts(
   return out;
 }
 
+std::vector<std::pair<std::string, int>> reason_counts(const cohort::EndpointResult& e) {
+  if (e.not_evaluable_counts) return *e.not_evaluable_counts;
+  return reason_counts(e.not_evaluable);
+}
+
+std::int64_t not_evaluable_total(const cohort::EndpointResult& e) {
+  if (!e.not_evaluable_counts) return static_cast<std::int64_t>(e.not_evaluable.size());
+  std::int64_t total = 0;
+  for (const auto& [reason, count] : *e.not_evaluable_counts) total += count;
+  return total;
+}
+
 int evaluable(const cohort::GroupResult& g) {
   if (g.proportion) return g.proportion->n;
   if (g.kaplan_meier) return g.kaplan_meier->n;

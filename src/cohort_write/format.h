@@ -50,6 +50,11 @@ std::string median_ci_text(const stats::KaplanMeier& km);
 std::vector<std::pair<std::string, int>> reason_counts(
     const std::vector<cohort::NotEvaluable>& list);
 
+// The not-evaluable patients of an endpoint counted by reason (from the list, or the counts
+// of a combined result, which has no list), and their number.
+std::vector<std::pair<std::string, int>> reason_counts(const cohort::EndpointResult& e);
+std::int64_t not_evaluable_total(const cohort::EndpointResult& e);
+
 // Evaluable patients and those with the endpoint, for a binary endpoint's group (0 and 0
 // when the group has no evaluable patient).
 int evaluable(const cohort::GroupResult& g);

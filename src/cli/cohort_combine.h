@@ -1,0 +1,24 @@
+// `khe cohort --combine FILE...`: pools the aggregate files of several centres (written by
+// `khe cohort --export-aggregates`) into one analysis, rendered as a patient-level one
+// (cohort::combine, cohort_write/). See docs/cohort.md ("Federated analysis").
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include "cli/cohort_command.h"
+#include "cohort/cohort.h"
+
+namespace khe::cli {
+
+// Exit statuses: 0 written; 2 usage (INPUT or --export-aggregates with --combine, a bad
+// --format, files that do not describe the same analysis, a --reference that is no group,
+// -o not writable); 3 a file missing, unreadable or not a valid aggregate file (the error
+// names the file and the field).
+int cohort_combine_command(const CohortCommandOptions& options, std::ostream& out,
+                           std::ostream& err);
+
+// The analysis in --format `format` (json, text, csv, html); shared with cohort_command.
+std::string render_cohort(const cohort::CohortResult& result, const std::string& format);
+
+}  // namespace khe::cli
