@@ -64,19 +64,7 @@ int cohort_combine_command(const CohortCommandOptions& o, std::ostream& out, std
   }
   cohort::CohortResult result = std::move(combined).value();
   result.input.sha256 = sha256_hex(all_bytes);
-  if (!o.reference.empty()) {
-    bool found = false;
-    std::string names;
-    for (const auto& g : result.endpoints.front().groups) {
-      found = found || g.group == o.reference;
-      names += (names.empty() ? "" : ", ") + g.group;
-    }
-    if (!found) {
-      err << "error: --reference " << o.reference << " is not a group of the combined cohort "
-          << "(groups: " << (names.empty() ? "none" : names) << ")\n";
-      return kUsageError;
-    }
-  }
+  if (!reference_is_a_group(result, o.reference, "the combined cohort", err)) return kUsageError;
   std::ostream& sink = o.output ? static_cast<std::ostream&>(file) : out;
   sink << render_cohort(result, o.format);
   sink.flush();

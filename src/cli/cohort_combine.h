@@ -21,4 +21,10 @@ int cohort_combine_command(const CohortCommandOptions& options, std::ostream& ou
 // The analysis in --format `format` (json, text, csv, html); shared with cohort_command.
 std::string render_cohort(const cohort::CohortResult& result, const std::string& format);
 
+// True when --reference is empty or names a group of `result`; otherwise writes "error:
+// --reference X is not a group of <cohort> (groups: ...)" to `err`. Shared with
+// cohort_command.
+bool reference_is_a_group(const cohort::CohortResult& result, const std::string& reference,
+                          const char* cohort, std::ostream& err);
+
 }  // namespace khe::cli

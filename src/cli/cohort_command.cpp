@@ -120,6 +120,19 @@ std::string render_cohort(const cohort::CohortResult& r, const std::string& form
   return cohort_write::to_json(r);
 }
 
+bool reference_is_a_group(const cohort::CohortResult& r, const std::string& reference,
+                          const char* cohort, std::ostream& err) {
+  if (reference.empty()) return true;
+  std::string names;
+  for (const auto& g : r.endpoints.front().groups) {
+    if (g.group == reference) return true;
+    names += (names.empty() ? "" : ", ") + g.group;
+  }
+  err << "error: --reference " << reference << " is not a group of " << cohort
+      << " (groups: " << (names.empty() ? "none" : names) << ")\n";
+  return false;
+}
+
 CLI::App* add_cohort_subcommand(CLI::App& app, CohortCommandOptions& o) {
   CLI::App* c = app.add_subcommand(
       "cohort", "Evaluate every patient of an export and give the study's endpoints by group");
@@ -256,20 +269,7 @@ int cohort_command(const CohortCommandOptions& o, std::ostream& out, std::ostrea
   result.by = *by;
   result.confidence = o.confidence;
   result.endpoints = cohort::analyse(ran->outcomes, endpoints, o.confidence, o.reference);
-  if (!o.reference.empty()) {
-    bool found = false;
-    std::string names;
-    for (const auto& g : result.endpoints.front().groups) {
-      found = found || g.group == o.reference;
-      names += (names.empty() ? "" : ", ") + g.group;
-    }
-    if (!found) {
-      err << "error: --reference " << o.reference
-          << " is not a group of this cohort (groups: " << (names.empty() ? "none" : names)
-          << ")\n";
-      return kUsageError;
-    }
-  }
+  if (!reference_is_a_group(result, o.reference, "this cohort", err)) return kUsageError;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "cohort_write/cohort_json.h"
 #include "write/json_stream.h"
 
 namespace khe::cohort_write {
@@ -22,24 +23,6 @@ void provenance(JsonStream& j, const cohort::Aggregates& a) {
   j.value(format_instant(a.provenance.as_of));
   j.key("input_sha256");
   j.value(a.input.sha256);
-  j.end_object();
-}
-
-void input(JsonStream& j, const cohort::InputSummary& in) {
-  j.key("input");
-  j.begin_object();
-  j.key("files");
-  j.value(in.files);
-  j.key("bytes");
-  j.value(static_cast<std::int64_t>(in.bytes));
-  j.key("resources");
-  j.value(static_cast<std::int64_t>(in.resources));
-  j.key("patients");
-  j.value(in.patients);
-  j.key("unreadable");
-  j.value(in.unreadable);
-  j.key("orphans");
-  j.value(static_cast<std::int64_t>(in.orphans));
   j.end_object();
 }
 
@@ -128,7 +111,7 @@ std::string to_aggregates_json(const cohort::Aggregates& a) {
   j.key("format");
   j.value(cohort::kAggregatesFormat);
   provenance(j, a);
-  input(j, a.input);
+  write_input_json(j, a.input);
   j.key("by");
   j.value(cohort::name(a.by));
   j.key("confidence");

@@ -60,24 +60,6 @@ void provenance(JsonStream& j, const cohort::CohortResult& r) {
   j.end_object();
 }
 
-void input(JsonStream& j, const cohort::InputSummary& in) {
-  j.key("input");
-  j.begin_object();
-  j.key("files");
-  j.value(in.files);
-  j.key("bytes");
-  j.value(static_cast<std::int64_t>(in.bytes));
-  j.key("resources");
-  j.value(static_cast<std::int64_t>(in.resources));
-  j.key("patients");
-  j.value(in.patients);
-  j.key("unreadable");
-  j.value(in.unreadable);
-  j.key("orphans");
-  j.value(static_cast<std::int64_t>(in.orphans));
-  j.end_object();
-}
-
 void binary_group(JsonStream& j, const cohort::GroupResult& g) {
   j.key("n");
   j.value(evaluable(g));
@@ -269,12 +251,30 @@ void endpoint(JsonStream& j, const cohort::EndpointResult& e) {
 
 }  // namespace
 
+void write_input_json(JsonStream& j, const cohort::InputSummary& in) {
+  j.key("input");
+  j.begin_object();
+  j.key("files");
+  j.value(in.files);
+  j.key("bytes");
+  j.value(static_cast<std::int64_t>(in.bytes));
+  j.key("resources");
+  j.value(static_cast<std::int64_t>(in.resources));
+  j.key("patients");
+  j.value(in.patients);
+  j.key("unreadable");
+  j.value(in.unreadable);
+  j.key("orphans");
+  j.value(static_cast<std::int64_t>(in.orphans));
+  j.end_object();
+}
+
 std::string to_json(const cohort::CohortResult& r) {
   std::string out;
   JsonStream j(out);
   j.begin_object();
   provenance(j, r);
-  input(j, r.input);
+  write_input_json(j, r.input);
   j.key("by");
   j.value(cohort::name(r.by));
   j.key("confidence");

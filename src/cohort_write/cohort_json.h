@@ -8,9 +8,17 @@
 
 #include "cohort/cohort.h"
 
+namespace khe::write {
+class JsonStream;
+}
+
 namespace khe::cohort_write {
 
 std::string to_json(const cohort::CohortResult& result);
+
+// The "input" key and object of to_json (what was read: counts only); the aggregates file
+// of a federated analysis (aggregates_json.h) writes the same.
+void write_input_json(write::JsonStream& j, const cohort::InputSummary& in);
 
 // What the HTML page's Kaplan-Meier plot reads (web/chart/khe-chart.js renderKaplanMeier):
 // {"endpoint", "label", "plot", "confidence", "groups": [{"group", "n", "events",

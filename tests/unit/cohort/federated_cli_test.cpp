@@ -157,6 +157,9 @@ TEST(FederatedCli, UsageErrorsAndUnusableFiles) {
   // A reference that is no group of the combined cohort.
   r = run_binary({"cohort", "--reference", "placebo", "--combine", files[0]});
   EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--reference placebo is not a group of the combined cohort (groups: "),
+            std::string::npos)
+      << r.err;
   // --small-cell: 0 flags nothing.
   const std::vector<std::string> unflagged = export_all({"--small-cell", "0"});
   const json j = json::parse(read_file(unflagged[2]));
