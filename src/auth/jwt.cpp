@@ -25,7 +25,7 @@ struct CodeText {
   std::string_view message;  // sent to the client: fixed, echoes nothing
 };
 
-constexpr std::array<CodeText, 16> kCodes = {{
+constexpr std::array<CodeText, 17> kCodes = {{
     {AuthCode::missing, "missing", "bearer token required"},
     {AuthCode::too_large, "too_large", "token too large"},
     {AuthCode::malformed, "malformed", "malformed token"},
@@ -42,6 +42,8 @@ constexpr std::array<CodeText, 16> kCodes = {{
     {AuthCode::not_yet_valid, "not_yet_valid", "token not yet valid"},
     {AuthCode::replayed, "replayed", "token already used"},
     {AuthCode::replay_cache_full, "replay_cache_full", "too many live tokens, retry later"},
+    {AuthCode::replay_check_unavailable, "replay_check_unavailable",
+     "the token could not be checked against earlier uses, retry later"},
 }};
 
 const CodeText& text_of(AuthCode code) {
@@ -224,7 +226,7 @@ Result<std::string> Verifier::jku_to_fetch(std::string_view authorization) const
 }
 
 Result<Claims> Verifier::verify(std::string_view authorization, const Jwks& jwks, Instant now,
-                                ReplayCache& replay) const {
+                                ReplayGuard& replay) const {
   auto parsed = parse_token(authorization, o_);
   if (!parsed) return parsed.error();
   const Token& t = *parsed;
@@ -305,14 +307,16 @@ Result<Claims> Verifier::verify(std::string_view authorization, const Jwks& jwks
   replay_key += '\0';
   replay_key += c.jti;
   switch (replay.remember(replay_key, c.exp + o_.clock_skew, now)) {
-    case ReplayCache::Verdict::fresh:
+    case ReplayGuard::Verdict::fresh:
       return c;
-    case ReplayCache::Verdict::replayed:
+    case ReplayGuard::Verdict::replayed:
       return refuse(AuthCode::replayed);
-    case ReplayCache::Verdict::full:
+    case ReplayGuard::Verdict::full:
+      return refuse(AuthCode::replay_cache_full);
+    case ReplayGuard::Verdict::unavailable:
       break;
   }
-  return refuse(AuthCode::replay_cache_full);
+  return refuse(AuthCode::replay_check_unavailable);
 }
 
 }  // namespace khe::auth

@@ -45,6 +45,7 @@ enum class AuthCode {
   not_yet_valid,      // iat or nbf > now + skew
   replayed,           // this iss + jti was accepted before and has not expired
   replay_cache_full,  // the replay cache holds `capacity` live ids: refused, fail closed
+  replay_check_unavailable,  // the shared replay cache (the database) could not be asked
 };
 
 std::string_view auth_code_name(AuthCode code);
@@ -90,7 +91,7 @@ class Verifier {
   // and last the replay cache — so a token refused for any other reason does not use up its
   // jti. OK means: accept the request.
   Result<Claims> verify(std::string_view authorization, const Jwks& jwks, Instant now,
-                        ReplayCache& replay) const;
+                        ReplayGuard& replay) const;
 
   // The allow-listed `jku` of the token in `authorization` (after a jku_keys_needed
   // refusal): the URL of the key set to fetch. Checks only the token's syntax and header,

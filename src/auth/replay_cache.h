@@ -1,4 +1,6 @@
-// The memory of used JWT ids (`jti`), so that no token is accepted twice.
+// The memory of used JWT ids (`jti`), so that no token is accepted twice: the interface
+// (ReplayGuard) and its in-process form (ReplayCache). `khe serve` uses the database's form
+// (serve/store_replay_guard.h), shared by every replica.
 #pragma once
 
 #include <cstddef>
@@ -15,6 +17,19 @@
 
 namespace khe::auth {
 
+// Remembers that a token id was used, until an instant. Implementations are thread-safe.
+class ReplayGuard {
+ public:
+  enum class Verdict {
+    fresh,        // not seen: remembered now (or already past `until`: nothing to remember)
+    replayed,     // remembered and live: refuse the token
+    full,         // not seen, but no room to remember it: refuse the token (fail closed)
+    unavailable,  // could not be checked (the database is down): refuse, retry later
+  };
+  virtual ~ReplayGuard() = default;
+  virtual Verdict remember(std::string_view id, Instant until, Instant now) = 0;
+};
+
 // Thread-safe (one mutex): the server shares one cache between its workers.
 // Invariants:
 //  - an id is remembered from the call that admitted it until its `until` instant (the
@@ -23,7 +38,7 @@ namespace khe::auth {
 //    live entries only;
 //  - at most `capacity` live entries; when full the cache refuses new ids (fails closed)
 //    rather than forgetting a live one.
-class ReplayCache {
+class ReplayCache final : public ReplayGuard {
  public:
   static constexpr std::size_t kDefaultCapacity = std::size_t{1} << 20;
 
@@ -31,13 +46,8 @@ class ReplayCache {
   ReplayCache(const ReplayCache&) = delete;
   ReplayCache& operator=(const ReplayCache&) = delete;
 
-  enum class Verdict {
-    fresh,     // not seen: remembered now (or already past `until`: nothing to remember)
-    replayed,  // remembered and live: refuse the token
-    full,      // not seen, but `capacity` live entries are held: refuse the token
-  };
-
-  Verdict remember(std::string_view id, Instant until, Instant now);
+  // Never `unavailable`; `full` when `capacity` live entries are held.
+  Verdict remember(std::string_view id, Instant until, Instant now) override;
 
   // True only for Verdict::fresh.
   bool check_and_remember(std::string_view id, Instant until, Instant now) {

@@ -204,6 +204,28 @@ void App::route(const http::Request& request, Routed& out) {
     } else {
       r = http::json_response(200, R"({"status":"ok"})");
     }
+  } else if (path == "/readyz") {
+    // Ready: not draining and the database answers (asked on the blocking pool: a round
+    // trip to a database server may wait).
+    out.route_name = "/readyz";
+    if (request.method == "OPTIONS") {
+      r = cors_.preflight(request, "GET");
+    } else if (request.method != "GET" && request.method != "HEAD") {
+      r = method_not_allowed("GET");
+    } else if (draining_.load(std::memory_order_relaxed)) {
+      r = http::error_response(503, "draining", "the server is shutting down");
+    } else {
+      out.blocking = [this](Routed& done) {
+        auto ping = store_.ping();
+        if (!ping) {
+          log_event(Level::error, "store_unavailable", {{"error", ping.error().to_string()}});
+          done.response =
+              http::error_response(503, "store_unavailable", "the database does not answer");
+          return;
+        }
+        done.response = http::json_response(200, R"({"status":"ready"})");
+      };
+    }
   } else if (starts_with_segment(path, "/api")) {
     out.route_name = api::Api::route_of(request.method, path);
     if (out.route_name.empty()) out.route_name = "/api/(unknown)";
@@ -249,6 +271,13 @@ http::Response App::cds_route(const http::Request& request, std::string_view res
   std::string& service = out.service;
   const Instant now = std::chrono::floor<std::chrono::seconds>(clock_());
   auto unauthorized = [](const Error& e) {
+    if (auth::auth_code_of(e) == auth::AuthCode::replay_check_unavailable) {
+      // Not the caller's fault: the database is down. Retry, possibly on another replica.
+      http::Response r = http::error_response(503, "unavailable", e.message);
+      r.set_header("Retry-After", "1");
+      log_event(Level::error, "auth_unavailable", {{"code", std::string_view(e.where)}});
+      return r;
+    }
     http::Response r = http::error_response(401, "unauthorized", e.message);
     r.set_header("WWW-Authenticate", R"(Bearer error="invalid_token")");
     log_event(Level::warn, "auth_refused", {{"code", std::string_view(e.where)}});

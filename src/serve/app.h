@@ -11,6 +11,7 @@
 // Thread-safe: the server calls handle() from several workers at once.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -61,6 +62,11 @@ class App {
   // The same, blocking until answered (tests, benchmarks, --import).
   http::Response handle(const http::Request& request);
 
+  // From now on GET /readyz answers 503, so a balancer that polls it stops sending new
+  // requests while those in flight finish (SIGTERM). /healthz stays 200: the process is
+  // alive. Thread-safe.
+  void start_draining() { draining_.store(true, std::memory_order_relaxed); }
+
  private:
   // What a route produced: the response and, when the response may only be sent after it
   // committed, the audit entry.
@@ -99,6 +105,7 @@ class App {
   Result<std::string> authenticate(const http::Request& request, Instant now);
 
   AppOptions options_;
+  std::atomic<bool> draining_{false};
   store::Store& store_;
   Clock clock_;
   std::unique_ptr<AuthGate> auth_;

@@ -63,7 +63,7 @@ Result<auth::Claims> AuthGate::check(std::string_view path, std::string_view aut
                                      Instant now) {
   auto verifier = verifier_for(path);
   if (!verifier) return verifier.error();
-  auto claims = (*verifier)->verify(authorization, settings_.jwks, now, replay_);
+  auto claims = (*verifier)->verify(authorization, settings_.jwks, now, *settings_.replay);
   if (claims || auth::auth_code_of(claims.error()) != auth::AuthCode::jku_keys_needed) {
     return claims;
   }
@@ -71,7 +71,7 @@ Result<auth::Claims> AuthGate::check(std::string_view path, std::string_view aut
   if (!url) return url.error();
   auto keys = jku_keys(*url);
   if (!keys) return keys.error();
-  return (*verifier)->verify(authorization, *keys, now, replay_);
+  return (*verifier)->verify(authorization, *keys, now, *settings_.replay);
 }
 
 }  // namespace khe::serve

@@ -30,6 +30,9 @@ struct AuthSettings {
   std::vector<std::string> jku_allowlist;  // --jku
   auth::Jwks jwks;                         // --jwks
   Seconds clock_skew{60};
+  // Where used token ids are remembered: the store's table in `khe serve` (shared by the
+  // replicas); an in-process auth::ReplayCache when null (tests, a single process).
+  std::shared_ptr<auth::ReplayGuard> replay;
 };
 
 class AuthGate {
@@ -43,13 +46,14 @@ class AuthGate {
 
  private:
   AuthGate(AuthSettings settings, JwksFetch fetch)
-      : settings_(std::move(settings)), fetch_(std::move(fetch)) {}
+      : settings_(std::move(settings)), fetch_(std::move(fetch)) {
+    if (!settings_.replay) settings_.replay = std::make_shared<auth::ReplayCache>();
+  }
   Result<const auth::Verifier*> verifier_for(std::string_view path);
   Result<auth::Jwks> jku_keys(const std::string& url);
 
   AuthSettings settings_;
   JwksFetch fetch_;
-  auth::ReplayCache replay_;
   std::mutex mu_;  // guards the two maps
   std::map<std::string, std::unique_ptr<auth::Verifier>, std::less<>> verifiers_;
   struct CachedJwks {

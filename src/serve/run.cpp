@@ -19,6 +19,7 @@
 #include "serve/app.h"
 #include "serve/fetcher.h"
 #include "serve/log.h"
+#include "serve/store_replay_guard.h"
 #include "store/store.h"
 
 namespace khe::serve {
@@ -207,10 +208,13 @@ int run(const ServeOptions& o, const knowledge::Knowledge& knowledge,
 
   std::unique_ptr<AuthGate> gate;
   if (!o.insecure_no_auth) {
+    // Used token ids live in the database: a token replayed against another replica of
+    // the same database is refused there too.
     auto made = AuthGate::create({.public_url = public_url,
                                   .issuers = o.issuers,
                                   .jku_allowlist = o.jku_allowlist,
-                                  .jwks = jwks},
+                                  .jwks = jwks,
+                                  .replay = std::make_shared<StoreReplayGuard>(**store)},
                                  fetch_jwks);
     if (!made) {
       err << "error: " << made.error().to_string() << "\n";
@@ -248,6 +252,7 @@ int run(const ServeOptions& o, const knowledge::Knowledge& knowledge,
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   log_event(Level::info, "draining", {{"signal", std::int64_t{signal_number}}});
+  app->start_draining();
   (*server)->shutdown(std::chrono::seconds(o.drain_seconds));
   (*server)->wait();
   server.value().reset();  // no handler runs past this point; the App and store may go

@@ -118,6 +118,48 @@ std::string chain_hash(std::string_view previous_hash, std::int64_t seq, const A
   return h.hex();
 }
 
+void ChainWalk::row(std::int64_t seq, const AuditFields& fields, std::string_view stored_prev,
+                    std::string_view stored_hash) {
+  ++check_.entries;
+  if (check_.first_bad_seq) return;  // count the rest
+  const std::string n = std::to_string(expected_);
+  if (seq > expected_) {
+    check_.first_bad_seq = expected_;
+    check_.why = "entry " + n + " is missing (sequence gap): an entry was deleted";
+    return;
+  }
+  if (seq < expected_) {
+    check_.first_bad_seq = seq;
+    check_.why = "entry " + std::to_string(seq) + " has a sequence number out of range";
+    return;
+  }
+  if (stored_prev != prev_) {
+    check_.first_bad_seq = seq;
+    check_.why = "entry " + n +
+                 " does not link to the entry before it: an entry was inserted, deleted or"
+                 " reordered";
+    return;
+  }
+  if (chain_hash(prev_, seq, fields) != stored_hash) {
+    check_.first_bad_seq = seq;
+    check_.why = "entry " + n + " does not match its hash: a field was changed";
+    return;
+  }
+  prev_ = std::string(stored_hash);
+  ++expected_;
+}
+
+AuditCheck ChainWalk::finish(bool guards_present) {
+  AuditCheck check = check_;
+  check.guards_present = guards_present;
+  check.head = std::string(kGenesisHash);
+  if (!check.first_bad_seq && !check.guards_present) {
+    check.why = "the append-only triggers of the audit table are missing or altered";
+  }
+  if (check.intact()) check.head = prev_;
+  return check;
+}
+
 std::string sha256_hex(std::string_view bytes) {
   Sha256 h;
   h.update(bytes);

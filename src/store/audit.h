@@ -69,6 +69,22 @@ struct AuditFields {
 // hash_n from hash_{n-1}, n and the entry's fields (see the top of this file).
 std::string chain_hash(std::string_view previous_hash, std::int64_t seq, const AuditFields& f);
 
+// Walks the stored chain in seq order and records the first entry that breaks it: the one
+// verifier of both backends (each streams its rows in one snapshot and feeds them here).
+// After the last row, finish() returns the verdict with `guards_present` as given.
+class ChainWalk {
+ public:
+  // One stored row, in ascending seq order.
+  void row(std::int64_t seq, const AuditFields& fields, std::string_view stored_prev,
+           std::string_view stored_hash);
+  AuditCheck finish(bool guards_present);
+
+ private:
+  AuditCheck check_;
+  std::string prev_{kGenesisHash};
+  std::int64_t expected_ = 1;
+};
+
 // Lowercase hex SHA-256 of `bytes` (OpenSSL).
 std::string sha256_hex(std::string_view bytes);
 

@@ -63,8 +63,22 @@ WHEN NEW.seq IS NOT (SELECT IFNULL(MAX(seq), 0) + 1 FROM audit)
 BEGIN SELECT RAISE(ABORT, 'audit entries are appended in sequence'); END;
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations{{
+// Version 2. The JWT ids (`jti`) already accepted, shared by every `khe serve` process of
+// the database so that a token replayed against another replica is refused. `key` is the
+// SHA-256 of issuer and jti (no token content is stored); `until` (seconds since the epoch)
+// is when the token can no longer be accepted, after which the row may be deleted.
+constexpr const char* kV2 = R"sql(
+CREATE TABLE used_tokens (
+  key   TEXT NOT NULL PRIMARY KEY,
+  until INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX used_tokens_until ON used_tokens (until);
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations{{
     {1, "patients, resources, feedback, audit", kV1},
+    {2, "used_tokens (the shared JWT replay cache)", kV2},
 }};
 
 }  // namespace

@@ -13,7 +13,10 @@ struct Migration {
   const char* sql = "";  // one or more statements, run by sqlite3_exec
 };
 
-// In version order, starting at 1, without gaps.
-std::span<const Migration> migrations();
+// In version order, starting at 1, without gaps. Version n of the two lists is the same
+// logical schema (same tables, columns, keys and append-only guards), so a store's
+// schema_version means the same on both backends.
+std::span<const Migration> migrations();           // SQLite (schema.cpp)
+std::span<const Migration> postgres_migrations();  // PostgreSQL (postgres_schema.cpp)
 
 }  // namespace khe::store::schema

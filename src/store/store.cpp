@@ -1,18 +1,15 @@
+// Store: the checks every backend shares, then the backend (backend.h) chosen by the
+// location. Arguments are refused here, before any SQL sees them, so both backends refuse
+// exactly the same inputs with the same messages.
 #include "store/store.h"
 
-#include <fcntl.h>
-#include <sqlite3.h>
-#include <unistd.h>
+#include <simdjson.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
-#include <filesystem>
-#include <mutex>
-#include <thread>
-#include <unordered_map>
 #include <utility>
 
+#include "store/backend.h"
 #include "store/ids.h"
 #include "store/schema.h"
 #include "store/sqlite.h"
@@ -20,116 +17,18 @@
 namespace khe::store {
 namespace {
 
-constexpr int kBusyTimeoutMs = 5000;
-constexpr std::chrono::milliseconds kMaxWalRetryPause{50};
-
 // A refused argument: `where` names it; the message never quotes its value.
 Error argument_error(const char* argument, const char* message) { return Error{argument, message}; }
 
 // Raw JSON bytes the store will accept: bounded and without NUL (JSON never holds a raw NUL,
-// and SQLite's JSON functions would stop reading at one).
+// and neither SQLite's JSON functions nor PostgreSQL's text accept one).
 bool plausible_json_bytes(std::string_view json) {
   return !json.empty() && json.size() <= sql::kMaxBytes &&
          json.find('\0') == std::string_view::npos;
 }
 
-}  // namespace
-
-// ---- Impl: the connection, its statement cache and transactions --------------------------
-
-namespace detail {
-struct StoreImpl {
-  sqlite3* db = nullptr;
-  std::string path;
-  bool read_only = false;
-  std::mutex mu;  // serialises every call on the connection
-  // Keyed by the SQL literal (static storage), prepared once.
-  std::unordered_map<std::string_view, sql::Statement> cache;
-
-  ~StoreImpl() {
-    cache.clear();  // finalize before closing
-    if (db) sqlite3_close_v2(db);
-  }
-
-  Error fail(std::string_view what) const {
-    return Error{path, std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory")};
-  }
-
-  Result<sql::Statement*> prepare(std::string_view text) {
-    auto it = cache.find(text);
-    if (it != cache.end()) return &it->second;
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v3(db, text.data(), static_cast<int>(text.size()),
-                           SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
-      sqlite3_finalize(s);
-      return fail("preparing a statement");
-    }
-    return &cache.emplace(text, sql::Statement(s)).first->second;
-  }
-
-  // Constant SQL only (no values).
-  Result<bool> exec(const char* text, std::string_view what) {
-    if (sqlite3_exec(db, text, nullptr, nullptr, nullptr) != SQLITE_OK) return fail(what);
-    return true;
-  }
-
-  Result<bool> writable() const {
-    if (read_only) return Error{path, "the store was opened read-only"};
-    return true;
-  }
-};
-}  // namespace detail
-
-using Impl = detail::StoreImpl;
-
-namespace {
-
-// One write transaction. begin() takes the write lock at once (BEGIN IMMEDIATE), so a
-// read-then-write (the audit chain's last hash) cannot interleave with another writer.
-// Rolls back on destruction unless committed.
-class Transaction {
- public:
-  explicit Transaction(Impl& impl) : impl_(impl) {}
-  ~Transaction() {
-    if (active_ && !sqlite3_get_autocommit(impl_.db)) {
-      sqlite3_exec(impl_.db, "ROLLBACK", nullptr, nullptr, nullptr);
-    }
-  }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-
-  Result<bool> begin() {
-    auto r = impl_.exec("BEGIN IMMEDIATE", "starting a transaction");
-    active_ = r.ok();
-    return r;
-  }
-  // Durable when OK (synchronous=FULL).
-  Result<bool> commit() {
-    auto r = impl_.exec("COMMIT", "committing");
-    if (r.ok()) active_ = false;
-    return r;
-  }
-
- private:
-  Impl& impl_;
-  bool active_ = false;
-};
-
-// Steps a statement that returns no row.
-Result<bool> run(Impl& impl, sql::Statement& st, std::string_view what) {
-  const int rc = st.step();
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return impl.fail(what);
-  return true;
-}
-
-Result<Instant> parse_time(const Impl& impl, std::string_view text) {
-  auto t = parse_fhir_datetime(text);
-  if (!t) return Error{impl.path, "a stored time is not a valid instant"};
-  return t->start;
-}
-
-// What SQLite's JSON functions say about a text: well-formed, its type, and (for an object)
-// its "resourceType" and "id" when they are strings.
+// What a JSON text is: well-formed (RFC 8259, UTF-8), an object, and (for an object) its
+// "resourceType" and "id" when they are strings.
 struct JsonFacts {
   bool valid = false;
   bool object = false;
@@ -137,148 +36,55 @@ struct JsonFacts {
   std::optional<std::string> id;
 };
 
-Result<JsonFacts> json_facts(Impl& impl, std::string_view json) {
-  auto st = impl.prepare(
-      "SELECT json_valid(?1),"
-      " CASE WHEN json_valid(?1) THEN json_type(?1) END,"
-      " CASE WHEN json_valid(?1) AND json_type(?1) = 'object'"
-      "  AND json_type(?1, '$.resourceType') = 'text' THEN json_extract(?1, '$.resourceType') END,"
-      " CASE WHEN json_valid(?1) AND json_type(?1) = 'object'"
-      "  AND json_type(?1, '$.id') = 'text' THEN json_extract(?1, '$.id') END");
-  if (!st) return st.error();
-  sql::Use use(**st);
-  use->bind(1, json);
-  if (use->step() != SQLITE_ROW) return impl.fail("checking JSON");
+JsonFacts json_facts(std::string_view json) {
+  simdjson::dom::parser parser;
+  const simdjson::padded_string padded(json);
+  simdjson::dom::element doc;
   JsonFacts f;
-  f.valid = use->int64(0) == 1;
-  f.object = use->text(1) == "object";
-  if (!use->is_null(2)) f.resource_type = std::string(use->text(2));
-  if (!use->is_null(3)) f.id = std::string(use->text(3));
+  if (parser.parse(padded).get(doc) != simdjson::SUCCESS) return f;
+  f.valid = true;
+  simdjson::dom::object object;
+  if (doc.get_object().get(object) != simdjson::SUCCESS) return f;
+  f.object = true;
+  std::string_view text;
+  if (object["resourceType"].get_string().get(text) == simdjson::SUCCESS) {
+    f.resource_type = std::string(text);
+  }
+  if (object["id"].get_string().get(text) == simdjson::SUCCESS) f.id = std::string(text);
   return f;
 }
 
 // A FHIR resource text stored under (type, id): well-formed JSON object whose resourceType
 // and id are exactly those.
-Result<bool> check_resource_json(Impl& impl, std::string_view json, std::string_view type,
+Result<bool> check_resource_json(std::string_view json, std::string_view type,
                                  std::string_view id) {
   if (!plausible_json_bytes(json)) {
     return argument_error("json", "empty, too large, or holds a NUL byte");
   }
-  auto f = json_facts(impl, json);
-  if (!f) return f.error();
-  if (!f->valid || !f->object) return argument_error("json", "not a well-formed JSON object");
-  if (f->resource_type != type) {
+  const JsonFacts f = json_facts(json);
+  if (!f.valid || !f.object) return argument_error("json", "not a well-formed JSON object");
+  if (f.resource_type != type) {
     return argument_error("json", "its resourceType differs from the resource type given");
   }
-  if (f->id != id) return argument_error("json", "its id differs from the resource id given");
+  if (f.id != id) return argument_error("json", "its id differs from the resource id given");
   return true;
 }
 
-Result<bool> patient_exists(Impl& impl, std::string_view id) {
-  auto st = impl.prepare("SELECT 1 FROM patients WHERE id = ?1");
-  if (!st) return st.error();
-  sql::Use use(**st);
-  use->bind(1, id);
-  const int rc = use->step();
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  return impl.fail("reading a patient");
-}
-
-Result<bool> touch_patient(Impl& impl, std::string_view id, std::string_view now) {
-  auto st = impl.prepare("UPDATE patients SET updated_at = ?2 WHERE id = ?1");
-  if (!st) return st.error();
-  sql::Use use(**st);
-  use->bind(1, id);
-  use->bind(2, now);
-  return run(impl, *use, "updating a patient");
-}
-
-// Inserts or replaces one resource; the caller holds a transaction and has checked the
-// arguments and that the patient exists.
-Result<PutOutcome> upsert_resource(Impl& impl, std::string_view patient_id, const Resource& r,
-                                   std::string_view now) {
-  auto sel = impl.prepare(
-      "SELECT seq FROM resources WHERE patient_id = ?1 AND resource_type = ?2 AND"
-      " resource_id = ?3");
-  if (!sel) return sel.error();
-  std::optional<std::int64_t> seq;
-  {
-    sql::Use use(**sel);
-    use->bind(1, patient_id);
-    use->bind(2, r.type);
-    use->bind(3, r.id);
-    const int rc = use->step();
-    if (rc == SQLITE_ROW) {
-      seq = use->int64(0);
-    } else if (rc != SQLITE_DONE) {
-      return impl.fail("reading a resource");
+Result<bool> check_resource_keys(const std::vector<Resource>& resources) {
+  for (const Resource& r : resources) {
+    if (!valid_resource_type(r.type)) {
+      return argument_error("resource_type", "not a FHIR resource type ([A-Z][A-Za-z]{0,63})");
     }
+    if (!valid_id(r.id)) return argument_error("resource_id", "not a valid FHIR id");
   }
-  if (seq) {
-    auto up = impl.prepare("UPDATE resources SET json = ?2, updated_at = ?3 WHERE seq = ?1");
-    if (!up) return up.error();
-    sql::Use use(**up);
-    use->bind(1, *seq);
-    use->bind(2, r.json);
-    use->bind(3, now);
-    if (auto ok = run(impl, *use, "replacing a resource"); !ok) return ok.error();
-    return PutOutcome::replaced;
-  }
-  auto ins = impl.prepare(
-      "INSERT INTO resources (patient_id, resource_type, resource_id, json, created_at,"
-      " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
-  if (!ins) return ins.error();
-  sql::Use use(**ins);
-  use->bind(1, patient_id);
-  use->bind(2, r.type);
-  use->bind(3, r.id);
-  use->bind(4, r.json);
-  use->bind(5, now);
-  if (auto ok = run(impl, *use, "inserting a resource"); !ok) return ok.error();
-  return PutOutcome::inserted;
+  return true;
 }
 
-// Appends one audit entry; the caller holds a write transaction and checked the record.
-Result<std::int64_t> append_in_transaction(Impl& impl, const AuditRecord& r) {
-  std::int64_t seq = 1;
-  std::string prev(kGenesisHash);
-  {
-    auto last = impl.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
-    if (!last) return last.error();
-    sql::Use use(**last);
-    const int rc = use->step();
-    if (rc == SQLITE_ROW) {
-      seq = use->int64(0) + 1;
-      prev = std::string(use->text(1));
-    } else if (rc != SQLITE_DONE) {
-      return impl.fail("reading the audit log");
-    }
+Result<bool> check_resources_json(const std::vector<Resource>& resources) {
+  for (const Resource& r : resources) {
+    if (auto ok = check_resource_json(r.json, r.type, r.id); !ok) return ok.error();
   }
-  const std::string time = format_instant(r.time);
-  const AuditFields fields{time,         r.kind,         r.caller,
-                           r.patient_id, r.input_sha256, r.knowledge_version,
-                           r.profile,    r.report_sha256};
-  const std::string hash = chain_hash(prev, seq, fields);
-  auto ins = impl.prepare(
-      "INSERT INTO audit (seq, time, kind, caller, patient_id, input_sha256,"
-      " knowledge_version, profile, report_sha256, prev_hash, hash)"
-      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
-  if (!ins) return ins.error();
-  sql::Use use(**ins);
-  use->bind(1, seq);
-  use->bind(2, fields.time);
-  use->bind(3, fields.kind);
-  use->bind(4, fields.caller);
-  use->bind(5, fields.patient_id);
-  use->bind(6, fields.input_sha256);
-  use->bind(7, fields.knowledge_version);
-  use->bind(8, fields.profile);
-  use->bind(9, fields.report_sha256);
-  use->bind(10, prev);
-  use->bind(11, hash);
-  if (auto ok = run(impl, *use, "appending to the audit log"); !ok) return ok.error();
-  return seq;
+  return true;
 }
 
 Result<bool> check_optional_audit(const std::optional<AuditRecord>& audit) {
@@ -286,260 +92,49 @@ Result<bool> check_optional_audit(const std::optional<AuditRecord>& audit) {
   return check_audit_record(*audit);
 }
 
-// The highest applied migration; 0 for an empty database. Errors for a SQLite file that
-// is not a khe store. Whether schema_migrations exists and whether the file holds anything
-// else are read in one statement, so one snapshot: read apart, a concurrent first open
-// could commit in between and make a new store look foreign.
-Result<int> applied_version(Impl& impl) {
-  auto st = impl.prepare(
-      "SELECT (SELECT count(*) FROM sqlite_master"
-      "        WHERE type = 'table' AND name = 'schema_migrations'),"
-      "       (SELECT count(*) FROM sqlite_master)");
-  if (!st) return st.error();
-  bool has_migrations = false;
-  {
-    sql::Use use(**st);
-    if (use->step() != SQLITE_ROW) return impl.fail("reading the schema");
-    has_migrations = use->int64(0) != 0;
-    if (!has_migrations && use->int64(1) != 0) {
-      return Error{impl.path, "not a khe store (a SQLite database without schema_migrations)"};
-    }
-  }
-  if (!has_migrations) return 0;
-  // Once created, schema_migrations only grows, so a second statement is safe here.
-  auto max = impl.prepare("SELECT IFNULL(MAX(version), 0) FROM schema_migrations");
-  if (!max) return max.error();
-  sql::Use use(**max);
-  if (use->step() != SQLITE_ROW) return impl.fail("reading the schema version");
-  return static_cast<int>(use->int64(0));
+const AuditRecord* pointer(const std::optional<AuditRecord>& audit) {
+  return audit ? &*audit : nullptr;
 }
 
-Error newer_schema(const Impl& impl, int found) {
-  return Error{impl.path, "schema version " + std::to_string(found) +
-                              " is newer than this program supports (" +
-                              std::to_string(Store::schema_version()) + "); use a newer khe"};
+bool is_postgres_url(std::string_view location) {
+  return location.starts_with("postgresql://") || location.starts_with("postgres://");
 }
 
-// Applies every missing migration, each in its own transaction. Safe against a concurrent
-// opener: the version is read again under the write lock.
-Result<bool> migrate(Impl& impl) {
-  const auto all = schema::migrations();
-  for (;;) {
-    auto seen = applied_version(impl);
-    if (!seen) return seen.error();
-    if (*seen > Store::schema_version()) return newer_schema(impl, *seen);
-    if (*seen == Store::schema_version()) return true;
-
-    Transaction tx(impl);
-    if (auto ok = tx.begin(); !ok) return ok.error();
-    auto version = applied_version(impl);  // again, under the write lock
-    if (!version) return version.error();
-    if (*version > Store::schema_version()) return newer_schema(impl, *version);
-    if (*version == Store::schema_version()) continue;  // another process got there first
-    if (*version == 0) {
-      if (auto ok = impl.exec(
-              "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)"
-              " STRICT",
-              "creating schema_migrations");
-          !ok) {
-        return ok.error();
-      }
-    }
-    const schema::Migration& m = all[static_cast<std::size_t>(*version)];
-    if (auto ok = impl.exec(m.sql, "migrating to schema version " + std::to_string(m.version));
-        !ok) {
-      return ok.error();
-    }
-    auto rec = impl.prepare("INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)");
-    if (!rec) return rec.error();
-    {
-      sql::Use use(**rec);
-      use->bind(1, std::int64_t{m.version});
-      use->bind(2, std::string_view(m.name));
-      if (auto ok = run(impl, *use, "recording a migration"); !ok) return ok.error();
-    }
-    if (auto ok = tx.commit(); !ok) return ok.error();
-  }
-}
-
-Result<std::string> pragma_text(Impl& impl, std::string_view text) {
-  auto st = impl.prepare(text);
-  if (!st) return st.error();
-  sql::Use use(**st);
-  if (use->step() != SQLITE_ROW) return impl.fail("reading a setting");
-  return std::string(use->text(0));
-}
-
-Result<std::int64_t> pragma_int(Impl& impl, std::string_view text) {
-  auto st = impl.prepare(text);
-  if (!st) return st.error();
-  sql::Use use(**st);
-  if (use->step() != SQLITE_ROW) return impl.fail("reading a setting");
-  return use->int64(0);
-}
-
-// Puts the database in WAL mode. The switch needs an exclusive lock and SQLite answers
-// SQLITE_BUSY at once, without calling the busy handler, while another connection holds
-// the file (two first opens at the same moment); so it is retried here, within the same
-// budget as any other wait for a lock.
-Result<bool> switch_to_wal(Impl& impl) {
-  using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
-  for (auto pause = std::chrono::milliseconds(1);; pause = std::min(pause * 2, kMaxWalRetryPause)) {
-    auto mode = pragma_text(impl, "PRAGMA journal_mode = WAL");
-    if (mode) {
-      if (*mode == "wal") return true;
-      return Error{impl.path, "cannot switch the database to WAL mode"};
-    }
-    const int code = sqlite3_extended_errcode(impl.db) & 0xff;
-    if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) || Clock::now() >= deadline) {
-      return mode.error();
-    }
-    std::this_thread::sleep_for(pause);
-  }
-}
-
-// A patients row (id, json, created_at, updated_at) as a PatientEntry.
-Result<PatientEntry> patient_row(Impl& impl, sql::Statement& row) {
-  auto created = parse_time(impl, row.text(2));
-  if (!created) return created.error();
-  auto updated = parse_time(impl, row.text(3));
-  if (!updated) return updated.error();
-  return PatientEntry{std::string(row.text(0)), std::string(row.text(1)), *created, *updated};
-}
-
-// Every row's first column, as text, until the statement is done.
-Result<std::vector<std::string>> first_column(Impl& impl, sql::Statement& st, const char* what) {
-  std::vector<std::string> out;
-  int rc = SQLITE_ROW;
-  while ((rc = st.step()) == SQLITE_ROW) out.emplace_back(st.text(0));
-  if (rc != SQLITE_DONE) return impl.fail(what);
-  return out;
-}
-
-// Creates a missing database file readable by its owner only (it holds patient data).
-Result<bool> create_private_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
-  if (fd < 0) return Error{path, "cannot create the database file"};
-  ::close(fd);
-  return true;
-}
+std::int64_t epoch_seconds(Instant t) { return t.time_since_epoch().count(); }
 
 }  // namespace
 
-// ---- Store ------------------------------------------------------------------------------
-
-Store::Store(std::string path, std::unique_ptr<Impl> impl)
-    : path_(std::move(path)), impl_(std::move(impl)) {}
+Store::Store(std::string path, std::unique_ptr<detail::Backend> backend)
+    : path_(std::move(path)), backend_(std::move(backend)) {}
 
 Store::~Store() = default;
 
 int Store::schema_version() { return static_cast<int>(schema::migrations().size()); }
 
-Result<std::unique_ptr<Store>> Store::open(const std::string& path, OpenOptions options) {
-  if (path.empty()) return Error{"db", "no database path given"};
-  std::error_code ec;
-  const bool exists = std::filesystem::exists(path, ec);
-  if (!exists && (options.read_only || !options.create_if_missing)) {
-    return Error{path, "no such database file"};
+Result<std::unique_ptr<Store>> Store::open(const std::string& location, OpenOptions options) {
+  if (location.empty()) return Error{"db", "no database path given"};
+  if (is_postgres_url(location)) {
+    auto backend = detail::open_postgres(location, options);
+    if (!backend) return backend.error();
+    return std::unique_ptr<Store>(
+        new Store(detail::shown_location(location), std::move(backend).value()));
   }
-  if (!exists) {
-    if (auto ok = create_private_file(path); !ok) return ok.error();
-  }
-
-  auto impl = std::make_unique<Impl>();
-  impl->path = path;
-  impl->read_only = options.read_only;
-  const int flags = options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
-  if (sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr) != SQLITE_OK) {
-    return impl->fail("cannot open the database");
-  }
-  sqlite3_busy_timeout(impl->db, kBusyTimeoutMs);
-  if (!options.read_only) {
-    if (auto ok = switch_to_wal(*impl); !ok) return ok.error();
-  }
-  if (auto ok = impl->exec("PRAGMA synchronous = FULL", "setting synchronous"); !ok) {
-    return ok.error();
-  }
-  if (auto ok = impl->exec("PRAGMA foreign_keys = ON", "enabling foreign keys"); !ok) {
-    return ok.error();
-  }
-  if (options.read_only) {
-    auto v = applied_version(*impl);
-    if (!v) return v.error();
-    if (*v > schema_version()) return newer_schema(*impl, *v);
-    if (*v < 1) return Error{path, "not a khe store (no schema)"};
-  } else {
-    if (auto ok = migrate(*impl); !ok) return ok.error();
-  }
-  return std::unique_ptr<Store>(new Store(path, std::move(impl)));
+  auto backend = detail::open_sqlite(location, options);
+  if (!backend) return backend.error();
+  return std::unique_ptr<Store>(new Store(location, std::move(backend).value()));
 }
 
-Result<Settings> Store::settings() {
-  std::lock_guard lock(impl_->mu);
-  Settings s;
-  auto mode = pragma_text(*impl_, "PRAGMA journal_mode");
-  if (!mode) return mode.error();
-  s.journal_mode = *mode;
-  auto sync = pragma_int(*impl_, "PRAGMA synchronous");
-  if (!sync) return sync.error();
-  s.synchronous = static_cast<int>(*sync);
-  auto fk = pragma_int(*impl_, "PRAGMA foreign_keys");
-  if (!fk) return fk.error();
-  s.foreign_keys = *fk == 1;
-  auto busy = pragma_int(*impl_, "PRAGMA busy_timeout");
-  if (!busy) return busy.error();
-  s.busy_timeout_ms = static_cast<int>(*busy);
-  auto v = applied_version(*impl_);
-  if (!v) return v.error();
-  s.schema_version = *v;
-  return s;
-}
-
-// ---- Patients and resources ---------------------------------------------------------------
+Result<Settings> Store::settings() { return backend_->settings(); }
 
 Result<bool> Store::create_patient(std::string_view id, std::string_view patient_json, Instant now,
                                    const std::optional<AuditRecord>& audit,
                                    const std::vector<Resource>& resources) {
   if (!valid_id(id)) return argument_error("patient_id", "not a valid FHIR id");
-  for (const Resource& r : resources) {
-    if (!valid_resource_type(r.type)) {
-      return argument_error("resource_type", "not a FHIR resource type ([A-Z][A-Za-z]{0,63})");
-    }
-    if (!valid_id(r.id)) return argument_error("resource_id", "not a valid FHIR id");
-  }
+  if (auto ok = check_resource_keys(resources); !ok) return ok.error();
   if (auto ok = check_optional_audit(audit); !ok) return ok.error();
-  std::lock_guard lock(impl_->mu);
-  if (auto ok = impl_->writable(); !ok) return ok.error();
-  if (auto ok = check_resource_json(*impl_, patient_json, "Patient", id); !ok) return ok.error();
-  for (const Resource& r : resources) {
-    if (auto ok = check_resource_json(*impl_, r.json, r.type, r.id); !ok) return ok.error();
-  }
-
-  Transaction tx(*impl_);
-  if (auto ok = tx.begin(); !ok) return ok.error();
-  auto exists = patient_exists(*impl_, id);
-  if (!exists) return exists.error();
-  if (*exists) return false;
-  const std::string at = format_instant(now);
-  auto st = impl_->prepare(
-      "INSERT INTO patients (id, json, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)");
-  if (!st) return st.error();
-  {
-    sql::Use use(**st);
-    use->bind(1, id);
-    use->bind(2, patient_json);
-    use->bind(3, at);
-    if (auto ok = run(*impl_, *use, "inserting a patient"); !ok) return ok.error();
-  }
-  for (const Resource& r : resources) {
-    if (auto outcome = upsert_resource(*impl_, id, r, at); !outcome) return outcome.error();
-  }
-  if (audit) {
-    if (auto ok = append_in_transaction(*impl_, *audit); !ok) return ok.error();
-  }
-  if (auto ok = tx.commit(); !ok) return ok.error();
-  return true;
+  if (auto ok = check_resource_json(patient_json, "Patient", id); !ok) return ok.error();
+  if (auto ok = check_resources_json(resources); !ok) return ok.error();
+  return backend_->create_patient(id, patient_json, format_instant(now), pointer(audit), resources);
 }
 
 Result<PutOutcome> Store::put_resource(std::string_view patient_id, std::string_view resource_type,
@@ -558,104 +153,29 @@ Result<PutSummary> Store::put_resources(std::string_view patient_id,
                                         const std::vector<Resource>& resources, Instant now,
                                         const std::optional<AuditRecord>& audit) {
   if (!valid_id(patient_id)) return argument_error("patient_id", "not a valid FHIR id");
-  for (const Resource& r : resources) {
-    if (!valid_resource_type(r.type)) {
-      return argument_error("resource_type", "not a FHIR resource type ([A-Z][A-Za-z]{0,63})");
-    }
-    if (!valid_id(r.id)) return argument_error("resource_id", "not a valid FHIR id");
-  }
+  if (auto ok = check_resource_keys(resources); !ok) return ok.error();
   if (auto ok = check_optional_audit(audit); !ok) return ok.error();
-  std::lock_guard lock(impl_->mu);
-  if (auto ok = impl_->writable(); !ok) return ok.error();
-  for (const Resource& r : resources) {
-    if (auto ok = check_resource_json(*impl_, r.json, r.type, r.id); !ok) return ok.error();
-  }
-
-  Transaction tx(*impl_);
-  if (auto ok = tx.begin(); !ok) return ok.error();
-  PutSummary summary;
-  auto exists = patient_exists(*impl_, patient_id);
-  if (!exists) return exists.error();
-  if (!*exists) return summary;  // rolled back: nothing stored
-  summary.patient_found = true;
-  const std::string at = format_instant(now);
-  for (const Resource& r : resources) {
-    auto outcome = upsert_resource(*impl_, patient_id, r, at);
-    if (!outcome) return outcome.error();
-    (*outcome == PutOutcome::replaced ? summary.replaced : summary.inserted) += 1;
-  }
-  if (auto ok = touch_patient(*impl_, patient_id, at); !ok) return ok.error();
-  if (audit) {
-    if (auto ok = append_in_transaction(*impl_, *audit); !ok) return ok.error();
-  }
-  if (auto ok = tx.commit(); !ok) return ok.error();
-  return summary;
+  if (auto ok = check_resources_json(resources); !ok) return ok.error();
+  return backend_->put_resources(patient_id, resources, format_instant(now), pointer(audit));
 }
 
 Result<std::optional<PatientEntry>> Store::patient(std::string_view id) {
   if (!valid_id(id)) return argument_error("patient_id", "not a valid FHIR id");
-  std::lock_guard lock(impl_->mu);
-  auto st = impl_->prepare("SELECT id, json, created_at, updated_at FROM patients WHERE id = ?1");
-  if (!st) return st.error();
-  sql::Use use(**st);
-  use->bind(1, id);
-  const int rc = use->step();
-  if (rc == SQLITE_DONE) return std::optional<PatientEntry>();
-  if (rc != SQLITE_ROW) return impl_->fail("reading a patient");
-  auto entry = patient_row(*impl_, *use);
-  if (!entry) return entry.error();
-  return std::optional<PatientEntry>(std::move(entry).value());
+  return backend_->patient(id);
 }
 
 Result<std::vector<std::string>> Store::patient_resources(std::string_view patient_id) {
   if (!valid_id(patient_id)) return argument_error("patient_id", "not a valid FHIR id");
-  std::lock_guard lock(impl_->mu);
-  auto st = impl_->prepare("SELECT json FROM resources WHERE patient_id = ?1 ORDER BY seq");
-  if (!st) return st.error();
-  sql::Use use(**st);
-  use->bind(1, patient_id);
-  return first_column(*impl_, *use, "reading resources");
+  return backend_->patient_resources(patient_id);
 }
 
-Result<std::vector<PatientEntry>> Store::list_patients() {
-  std::lock_guard lock(impl_->mu);
-  auto st = impl_->prepare("SELECT id, json, created_at, updated_at FROM patients ORDER BY id");
-  if (!st) return st.error();
-  sql::Use use(**st);
-  std::vector<PatientEntry> out;
-  int rc = SQLITE_ROW;
-  while ((rc = use->step()) == SQLITE_ROW) {
-    auto entry = patient_row(*impl_, *use);
-    if (!entry) return entry.error();
-    out.push_back(std::move(entry).value());
-  }
-  if (rc != SQLITE_DONE) return impl_->fail("listing patients");
-  return out;
-}
+Result<std::vector<PatientEntry>> Store::list_patients() { return backend_->list_patients(); }
 
 Result<bool> Store::delete_patient(std::string_view id, const std::optional<AuditRecord>& audit) {
   if (!valid_id(id)) return argument_error("patient_id", "not a valid FHIR id");
   if (auto ok = check_optional_audit(audit); !ok) return ok.error();
-  std::lock_guard lock(impl_->mu);
-  if (auto ok = impl_->writable(); !ok) return ok.error();
-  Transaction tx(*impl_);
-  if (auto ok = tx.begin(); !ok) return ok.error();
-  auto st = impl_->prepare("DELETE FROM patients WHERE id = ?1");  // cascades to resources
-  if (!st) return st.error();
-  {
-    sql::Use use(**st);
-    use->bind(1, id);
-    if (auto ok = run(*impl_, *use, "deleting a patient"); !ok) return ok.error();
-  }
-  if (sqlite3_changes(impl_->db) == 0) return false;  // rolled back: nothing to do
-  if (audit) {
-    if (auto ok = append_in_transaction(*impl_, *audit); !ok) return ok.error();
-  }
-  if (auto ok = tx.commit(); !ok) return ok.error();
-  return true;
+  return backend_->delete_patient(id, pointer(audit));
 }
-
-// ---- Feedback -----------------------------------------------------------------------------
 
 Result<bool> Store::put_feedback(std::string_view service_id, std::string_view feedback_key,
                                  std::string_view json, Instant now) {
@@ -667,36 +187,14 @@ Result<bool> Store::put_feedback(std::string_view service_id, std::string_view f
   if (!plausible_json_bytes(json)) {
     return argument_error("json", "empty, too large, or holds a NUL byte");
   }
-  std::lock_guard lock(impl_->mu);
-  if (auto ok = impl_->writable(); !ok) return ok.error();
-  auto facts = json_facts(*impl_, json);
-  if (!facts) return facts.error();
-  if (!facts->valid) return argument_error("json", "not well-formed JSON");
-  // A single statement commits on its own (autocommit), durably.
-  auto st = impl_->prepare(
-      "INSERT INTO feedback (service_id, feedback_key, json, received_at)"
-      " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (service_id, feedback_key) DO NOTHING");
-  if (!st) return st.error();
-  sql::Use use(**st);
-  use->bind(1, service_id);
-  use->bind(2, feedback_key);
-  use->bind(3, json);
-  use->bind(4, format_instant(now));
-  if (auto ok = run(*impl_, *use, "storing feedback"); !ok) return ok.error();
-  return sqlite3_changes(impl_->db) == 1;
+  if (!json_facts(json).valid) return argument_error("json", "not well-formed JSON");
+  return backend_->put_feedback(service_id, feedback_key, json, format_instant(now));
 }
 
 Result<std::vector<std::string>> Store::feedback(std::string_view service_id) {
   if (!valid_id(service_id)) return argument_error("service_id", "not a valid id");
-  std::lock_guard lock(impl_->mu);
-  auto st = impl_->prepare("SELECT json FROM feedback WHERE service_id = ?1 ORDER BY seq");
-  if (!st) return st.error();
-  sql::Use use(**st);
-  use->bind(1, service_id);
-  return first_column(*impl_, *use, "reading feedback");
+  return backend_->feedback(service_id);
 }
-
-// ---- Audit --------------------------------------------------------------------------------
 
 Result<std::int64_t> Store::append_audit(const AuditRecord& record) {
   return append_audits({record});
@@ -706,118 +204,22 @@ Result<std::int64_t> Store::append_audits(const std::vector<AuditRecord>& record
   for (const AuditRecord& r : records) {
     if (auto ok = check_audit_record(r); !ok) return ok.error();
   }
-  std::lock_guard lock(impl_->mu);
-  if (auto ok = impl_->writable(); !ok) return ok.error();
-  if (records.empty()) return std::int64_t{0};
-  Transaction tx(*impl_);
-  if (auto ok = tx.begin(); !ok) return ok.error();
-  std::int64_t last = 0;
-  for (const AuditRecord& r : records) {
-    auto seq = append_in_transaction(*impl_, r);
-    if (!seq) return seq.error();
-    last = *seq;
-  }
-  if (auto ok = tx.commit(); !ok) return ok.error();
-  return last;
+  return backend_->append_audits(records);
 }
 
 Result<std::vector<AuditEntry>> Store::audit_entries(std::int64_t after_seq, std::size_t limit) {
-  std::lock_guard lock(impl_->mu);
-  auto st = impl_->prepare(
-      "SELECT seq, time, kind, caller, patient_id, input_sha256, knowledge_version, profile,"
-      " report_sha256, hash FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2");
-  if (!st) return st.error();
-  sql::Use use(**st);
-  use->bind(1, after_seq);
-  use->bind(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
-  std::vector<AuditEntry> out;
-  int rc = SQLITE_ROW;
-  while ((rc = use->step()) == SQLITE_ROW) {
-    auto time = parse_time(*impl_, use->text(1));
-    if (!time) return time.error();
-    AuditEntry e;
-    e.seq = use->int64(0);
-    e.record = AuditRecord{*time,
-                           std::string(use->text(2)),
-                           std::string(use->text(3)),
-                           std::string(use->text(4)),
-                           std::string(use->text(5)),
-                           std::string(use->text(6)),
-                           std::string(use->text(7)),
-                           std::string(use->text(8))};
-    e.hash = std::string(use->text(9));
-    out.push_back(std::move(e));
-  }
-  if (rc != SQLITE_DONE) return impl_->fail("reading the audit log");
-  return out;
+  return backend_->audit_entries(after_seq, limit);
 }
 
-Result<AuditCheck> Store::verify_audit() {
-  std::lock_guard lock(impl_->mu);
-  AuditCheck check;
-  check.head = std::string(kGenesisHash);
+Result<AuditCheck> Store::verify_audit() { return backend_->verify_audit(); }
 
-  // The append-only triggers must still be there (someone with the file could drop them).
-  {
-    auto st = impl_->prepare(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit' AND"
-        " name IN ('audit_append_only_update', 'audit_append_only_delete',"
-        " 'audit_append_only_insert') AND instr(sql, 'RAISE(ABORT') > 0");
-    if (!st) return st.error();
-    sql::Use use(**st);
-    if (use->step() != SQLITE_ROW) return impl_->fail("reading the schema");
-    check.guards_present = use->int64(0) == 3;
+Result<bool> Store::use_token(std::string_view token_id, Instant until, Instant now) {
+  if (token_id.empty() || token_id.size() > 4096) {
+    return argument_error("token_id", "empty or longer than 4096 bytes");
   }
-
-  // One statement: a consistent snapshot even while others append (WAL).
-  auto st = impl_->prepare(
-      "SELECT seq, time, kind, caller, patient_id, input_sha256, knowledge_version, profile,"
-      " report_sha256, prev_hash, hash FROM audit ORDER BY seq");
-  if (!st) return st.error();
-  sql::Use use(**st);
-  std::string prev(kGenesisHash);
-  std::int64_t expected = 1;
-  int rc = SQLITE_ROW;
-  while ((rc = use->step()) == SQLITE_ROW) {
-    ++check.entries;
-    if (check.first_bad_seq) continue;  // count the rest
-    const std::int64_t seq = use->int64(0);
-    const std::string n = std::to_string(expected);
-    if (seq > expected) {
-      check.first_bad_seq = expected;
-      check.why = "entry " + n + " is missing (sequence gap): an entry was deleted";
-      continue;
-    }
-    if (seq < expected) {
-      check.first_bad_seq = seq;
-      check.why = "entry " + std::to_string(seq) + " has a sequence number out of range";
-      continue;
-    }
-    const AuditFields fields{use->text(1), use->text(2), use->text(3), use->text(4),
-                             use->text(5), use->text(6), use->text(7), use->text(8)};
-    const std::string_view stored_prev = use->text(9);
-    const std::string_view stored_hash = use->text(10);
-    if (stored_prev != prev) {
-      check.first_bad_seq = seq;
-      check.why = "entry " + n +
-                  " does not link to the entry before it: an entry was inserted, deleted or"
-                  " reordered";
-      continue;
-    }
-    if (chain_hash(prev, seq, fields) != stored_hash) {
-      check.first_bad_seq = seq;
-      check.why = "entry " + n + " does not match its hash: a field was changed";
-      continue;
-    }
-    prev = std::string(stored_hash);
-    ++expected;
-  }
-  if (rc != SQLITE_DONE) return impl_->fail("reading the audit log");
-  if (!check.first_bad_seq && !check.guards_present) {
-    check.why = "the append-only triggers of the audit table are missing or altered";
-  }
-  if (check.intact()) check.head = prev;
-  return check;
+  return backend_->use_token(sha256_hex(token_id), epoch_seconds(until), epoch_seconds(now));
 }
+
+Result<bool> Store::ping() { return backend_->ping(); }
 
 }  // namespace khe::store

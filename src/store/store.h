@@ -1,14 +1,17 @@
-// The embedded store: one SQLite file with patients' FHIR resources, CDS Hooks feedback and
-// the hash-chained, append-only audit log. See README.md for the invariants; in short:
+// The store: patients' FHIR resources, CDS Hooks feedback, the hash-chained, append-only
+// audit log and the used JWT ids, in one SQLite file (the embedded default) or one
+// PostgreSQL database (a network of `khe serve` replicas). One interface, two backends
+// (backend.h); the same test suite runs on both. See README.md for the invariants; in short:
 //
-//  - Every call that returns OK has committed (WAL, synchronous=FULL): it survives kill -9.
-//    A call that returns an error has changed nothing.
+//  - Every call that returns OK has committed durably: it survives kill -9. A call that
+//    returns an error has changed nothing.
 //  - "Now" is always a parameter; the store reads no clock.
 //  - Values are bound to prepared statements; SQL is never built from values.
 //  - Errors are values. For a refused argument, Error::where names the argument
 //    ("resource_id", "json", "audit.kind"); for a storage failure it is the database path.
 //    Messages never quote an id or a value.
-//  - Thread-safe: calls are serialised on one connection.
+//  - Thread-safe. SQLite: calls are serialised on one connection. PostgreSQL: calls take a
+//    connection from a pool; a connection the server dropped is replaced on the next call.
 //
 // Typical use (the server): open once, share the Store between workers.
 //   auto store = Store::open("khe.db");
@@ -30,7 +33,7 @@
 namespace khe::store {
 
 namespace detail {
-struct StoreImpl;  // the connection; defined in store.cpp
+class Backend;  // backend.h
 }
 
 struct OpenOptions {
@@ -42,8 +45,10 @@ struct OpenOptions {
   bool read_only = false;
 };
 
-// The connection's settings, as SQLite reports them (for tests and diagnostics).
+// The connection's settings, as the database reports them (for tests and diagnostics).
+// The SQLite pragmas are empty/0 on PostgreSQL.
 struct Settings {
+  std::string backend;       // "sqlite" or "postgresql"
   std::string journal_mode;  // "wal"
   int synchronous = 0;       // 2 = FULL
   bool foreign_keys = false;
@@ -79,18 +84,25 @@ struct PutSummary {
 
 class Store {
  public:
-  // Opens (and, unless read-only, creates and migrates) the store at `path`. Sets
-  // journal_mode=WAL, synchronous=FULL, foreign_keys=ON and a 5 s busy timeout. Refuses a
-  // database whose schema is newer than this program, or a SQLite file that is not a khe
-  // store. Errors name the file.
-  static Result<std::unique_ptr<Store>> open(const std::string& path, OpenOptions options = {});
+  // Opens (and, unless read-only, creates and migrates) the store at `location`:
+  //  - a file path: SQLite. Sets journal_mode=WAL, synchronous=FULL, foreign_keys=ON and a
+  //    5 s busy timeout. Refuses a SQLite file that is not a khe store.
+  //  - a `postgresql://` (or `postgres://`) URL: PostgreSQL, any libpq connection URI, e.g.
+  //    postgresql://khe@db.example.org:5432/khe?sslmode=verify-full&pool_size=8. The
+  //    database must exist; create_if_missing creates the schema in it. `pool_size` (1..64,
+  //    default 8) is read by khe and not passed to libpq.
+  // Refuses a database whose schema is newer than this program. Errors name the location
+  // (a URL without its password).
+  static Result<std::unique_ptr<Store>> open(const std::string& location, OpenOptions options = {});
 
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
+  // The file path, or the URL without its password.
   const std::string& path() const { return path_; }
-  // The newest schema version this program knows (and creates).
+  // The newest schema version this program knows (and creates), on either backend: version
+  // n is the same logical schema in SQLite and PostgreSQL.
   static int schema_version();
   Result<Settings> settings();
 
@@ -141,11 +153,22 @@ class Store {
   // Recomputes the whole chain (streaming; constant memory).
   Result<AuditCheck> verify_audit();
 
+  // ---- Shared JWT replay cache ----------------------------------------------------------
+  // Records that the token `token_id` (e.g. issuer + jti; stored only as its SHA-256) was
+  // used, until `until` (after which it could not be accepted anyway). True when it had not
+  // been used (or only by a use that expired before `now`); false for a replay. Atomic
+  // across every process sharing the database: of two replicas given the same token at the
+  // same moment, exactly one gets true.
+  Result<bool> use_token(std::string_view token_id, Instant until, Instant now);
+
+  // One round trip to the database: for the readiness endpoint.
+  Result<bool> ping();
+
  private:
-  Store(std::string path, std::unique_ptr<detail::StoreImpl> impl);
+  Store(std::string path, std::unique_ptr<detail::Backend> backend);
 
   std::string path_;
-  std::unique_ptr<detail::StoreImpl> impl_;
+  std::unique_ptr<detail::Backend> backend_;
 };
 
 }  // namespace khe::store

@@ -654,6 +654,23 @@ TEST_F(JwtTest, FullReplayCacheFailsClosed) {
   EXPECT_EQ(auth_code_of(r.error()), AuthCode::replay_cache_full);
 }
 
+// A shared replay cache that cannot be asked (its database is down): the token is refused
+// with its own code (the server answers 503, retry), and a later check still counts it once.
+TEST_F(JwtTest, UnavailableReplayCheckFailsClosed) {
+  struct Down final : ReplayGuard {
+    int asked = 0;
+    Verdict remember(std::string_view, Instant, Instant) override {
+      ++asked;
+      return Verdict::unavailable;
+    }
+  } down;
+  auto r = verifier.verify("Bearer " + make_jwt(header_for(ec_key()), claims("down-1"), ec_key()),
+                           jwks, test_now(), down);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(auth_code_of(r.error()), AuthCode::replay_check_unavailable);
+  EXPECT_EQ(down.asked, 1);
+}
+
 // ---- jku -------------------------------------------------------------------------------
 
 TEST_F(JwtTest, JkuOutsideTheAllowListIsRefused) {
@@ -724,7 +741,7 @@ TEST_F(JwtTest, RefusalsEchoNoTokenContent) {
 
 TEST(AuthCodes, EveryCodeHasADistinctNameAndRoundTrips) {
   std::vector<std::string> names;
-  for (int i = 0; i <= static_cast<int>(AuthCode::replay_cache_full); ++i) {
+  for (int i = 0; i <= static_cast<int>(AuthCode::replay_check_unavailable); ++i) {
     const auto code = static_cast<AuthCode>(i);
     const std::string name(auth_code_name(code));
     EXPECT_FALSE(name.empty());
