@@ -6,11 +6,12 @@ JOBS ?= $(shell nproc)
 DEBS := cmake make g++ clang libclang-rt-14-dev clang-format libsimdjson-dev \
         nlohmann-json3-dev libcli11-dev libssl-dev libgtest-dev libgmock-dev \
         libbenchmark-dev libnlopt-dev libsqlite3-dev libboost-dev libspdlog-dev \
-        libgoogle-perftools-dev r-base-core r-cran-survival
+        libgoogle-perftools-dev r-base-core r-cran-survival libpq-dev postgresql-15 \
+        nginx-light
 FUZZ_SECONDS ?= 20
 
 .PHONY: all deps npm-deps chart-deps html-deps build build-asan build-fuzz run test \
-        test-unit test-asan test-fuzz test-ucum test-html test-app test-pk fuzz bench bench-http bench-cohort format format-check clean
+        test-unit test-asan test-fuzz test-ucum test-html test-app test-pk fuzz bench bench-http bench-cohort bench-deploy format format-check clean
 
 all: build
 
@@ -115,6 +116,14 @@ bench-http: build
 	if [ -n "$$missing" ]; then SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; fi
 	bash bench/http/run.sh build $(BENCH_SECONDS)
+
+# One replica on SQLite, then nginx + two replicas on PostgreSQL, under wrk
+# (bench/deploy/run.sh; figures in docs/performance.md "Deployment").
+bench-deploy: build
+	@missing=""; for p in $(BENCH_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; fi
+	bash bench/deploy/run.sh build $(BENCH_SECONDS)
 
 # `khe cohort` on a generated >= 1 GB Bulk Data export, one and two threads, beside jq
 # (bench/cohort/run.sh; figures in docs/performance.md). The export is cached in $TMPDIR.

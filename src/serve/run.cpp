@@ -1,8 +1,11 @@
 #include "serve/run.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -13,6 +16,7 @@
 #include <ostream>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "auth/jwks.h"
 #include "http/server.h"
@@ -101,6 +105,39 @@ bool import_bundles(App& app, const std::vector<std::string>& files, const std::
   return true;
 }
 
+// An exclusive flock on a file beside the SQLite database, held while the server runs, so a
+// second `khe serve` on the same file refuses to start. A lock file of its own, not the
+// database: closing any descriptor of the database would drop SQLite's POSIX locks.
+class SingleServerLock {
+ public:
+  SingleServerLock() = default;
+  static Result<SingleServerLock> take(const std::string& path) {
+    SingleServerLock lock;
+    lock.fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock.fd_ < 0) return Error{path, "cannot create the lock file"};
+    if (::flock(lock.fd_, LOCK_EX | LOCK_NB) != 0) {
+      return Error{path,
+                   "another khe serve uses this SQLite file (one process per file; for several "
+                   "replicas use a postgresql:// database, see docs/deployment.md)"};
+    }
+    return lock;
+  }
+  SingleServerLock(SingleServerLock&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  SingleServerLock& operator=(SingleServerLock&& o) noexcept {
+    if (this != &o) {
+      if (fd_ >= 0) ::close(fd_);
+      fd_ = std::exchange(o.fd_, -1);
+    }
+    return *this;
+  }
+  ~SingleServerLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace
 
 int run(const ServeOptions& o, const knowledge::Knowledge& knowledge,
@@ -151,6 +188,18 @@ int run(const ServeOptions& o, const knowledge::Knowledge& knowledge,
   if (!store) {
     err << "error: " << store.error().to_string() << "\n";
     return kUnreadable;
+  }
+  // A SQLite file serves one process: its replay cache is in that process's memory (a
+  // shared table would put a write on every request's path, behind the audit's fsync).
+  // Several replicas share a PostgreSQL database instead.
+  SingleServerLock sqlite_lock;
+  if (!(*store)->shared()) {
+    auto locked = SingleServerLock::take(o.db + ".serve-lock");
+    if (!locked) {
+      err << "error: " << locked.error().to_string() << "\n";
+      return kUnreadable;
+    }
+    sqlite_lock = std::move(locked).value();
   }
 
   auth::Jwks jwks;
@@ -208,14 +257,15 @@ int run(const ServeOptions& o, const knowledge::Knowledge& knowledge,
 
   std::unique_ptr<AuthGate> gate;
   if (!o.insecure_no_auth) {
-    // Used token ids live in the database: a token replayed against another replica of
-    // the same database is refused there too.
-    auto made = AuthGate::create({.public_url = public_url,
-                                  .issuers = o.issuers,
-                                  .jku_allowlist = o.jku_allowlist,
-                                  .jwks = jwks,
-                                  .replay = std::make_shared<StoreReplayGuard>(**store)},
-                                 fetch_jwks);
+    // On PostgreSQL used token ids live in the database: a token replayed against another
+    // replica is refused there too. On SQLite (one process) in this process's memory.
+    auto made = AuthGate::create(
+        {.public_url = public_url,
+         .issuers = o.issuers,
+         .jku_allowlist = o.jku_allowlist,
+         .jwks = jwks,
+         .replay = (*store)->shared() ? std::make_shared<StoreReplayGuard>(**store) : nullptr},
+        fetch_jwks);
     if (!made) {
       err << "error: " << made.error().to_string() << "\n";
       return kUsage;

@@ -89,8 +89,13 @@ struct Connection {
 // The pool: at most `size` connections, handed out one per call.
 class Pool {
  public:
-  Pool(std::string url, std::string shown, int size, bool read_only)
-      : url_(std::move(url)), shown_(std::move(shown)), size_(size), read_only_(read_only) {}
+  // `options`: server settings for every connection of this pool ("-c name=value ...").
+  Pool(std::string url, std::string shown, int size, bool read_only, std::string options = "")
+      : url_(std::move(url)),
+        shown_(std::move(shown)),
+        size_(size),
+        read_only_(read_only),
+        options_(read_only ? "-c default_transaction_read_only=on " + options : options) {}
 
   Result<std::unique_ptr<Connection>> acquire() {
     std::unique_lock lock(mu_);
@@ -150,6 +155,7 @@ class Pool {
   const std::string url_, shown_;
   const int size_;
   const bool read_only_;
+  const std::string options_;
   std::mutex mu_;
   std::condition_variable free_;
   std::vector<std::unique_ptr<Connection>> idle_;
@@ -351,24 +357,32 @@ Result<int> applied_version(Session& s, const std::string& shown) {
 
 class PostgresBackend final : public Backend {
  public:
-  PostgresBackend(std::string url, std::string shown, int pool_size, bool read_only)
-      : pool_(std::move(url), std::move(shown), pool_size, read_only) {}
+  // The token pool's connections commit without waiting for the WAL flush (see
+  // use_token); nothing else is written through them.
+  PostgresBackend(const std::string& url, const std::string& shown, int pool_size, bool read_only)
+      : pool_(url, shown, pool_size, read_only),
+        token_pool_(url, shown, std::max(1, pool_size / 2), read_only,
+                    "-c synchronous_commit=off") {}
 
   // Runs `body(session)` on a pooled connection; retried (at most twice) when the
   // connection turned out to be dead before the first statement reached the server.
   template <typename Body>
   auto with_session(Body body) -> decltype(body(std::declval<Session&>())) {
+    return with_session_on(pool_, std::move(body));
+  }
+  template <typename Body>
+  auto with_session_on(Pool& pool, Body body) -> decltype(body(std::declval<Session&>())) {
     for (int attempt = 0;; ++attempt) {
-      auto c = pool_.acquire();
+      auto c = pool.acquire();
       if (!c) return c.error();
       bool retry = false;
       auto result = [&]() {
-        Session s(**c, pool_.shown());
+        Session s(**c, pool.shown());
         auto r = body(s);
         retry = !r && s.lost_before_any_statement() && attempt < 2;
         return r;
       }();
-      pool_.release(std::move(c).value());
+      pool.release(std::move(c).value());
       if (!retry) return result;
     }
   }
@@ -666,15 +680,15 @@ class PostgresBackend final : public Backend {
     });
   }
 
-  // Committed without waiting for its WAL flush (synchronous_commit off for this one
-  // transaction): the caller's next durable commit (its audit entry, which every CDS
-  // response waits for) is later in the WAL and flushes it too. A crash before that loses
-  // the use of a token whose response was never sent.
+  // One statement, in autocommit, on the token pool, whose connections have
+  // synchronous_commit off: the use commits without waiting for its WAL flush. The
+  // caller's next durable commit (its audit entry, which every CDS response waits for) is
+  // later in the WAL and flushes it too; a crash before that loses the use of a token
+  // whose response was never sent.
   Result<bool> use_token(std::string_view key, std::int64_t until, std::int64_t now) override {
     if (auto ok = writable(); !ok) return ok.error();
     const bool sweep = ++token_calls_ % kTokenSweepEvery == 0;
-    return with_session([&](Session& s) -> Result<bool> {
-      if (auto ok = s.begin("BEGIN; SET LOCAL synchronous_commit = off"); !ok) return ok.error();
+    return with_session_on(token_pool_, [&](Session& s) -> Result<bool> {
       if (sweep) {
         if (auto ok = s.query("DELETE FROM used_tokens WHERE until <= $1", pg::Params().add(now),
                               "forgetting expired tokens");
@@ -690,9 +704,7 @@ class PostgresBackend final : public Backend {
           " SET until = EXCLUDED.until WHERE used_tokens.until <= $3",
           pg::Params().add(key).add(until).add(now), "recording a token");
       if (!ins) return ins.error();
-      const bool fresh = ins->changed() == 1;
-      if (auto ok = s.commit(); !ok) return ok.error();
-      return fresh;
+      return ins->changed() == 1;
     });
   }
 
@@ -705,6 +717,7 @@ class PostgresBackend final : public Backend {
 
  private:
   Pool pool_;
+  Pool token_pool_;
   std::atomic<std::uint64_t> token_calls_{0};
 };
 

@@ -104,8 +104,8 @@ std::int64_t epoch_seconds(Instant t) { return t.time_since_epoch().count(); }
 
 }  // namespace
 
-Store::Store(std::string path, std::unique_ptr<detail::Backend> backend)
-    : path_(std::move(path)), backend_(std::move(backend)) {}
+Store::Store(std::string path, bool shared, std::unique_ptr<detail::Backend> backend)
+    : path_(std::move(path)), shared_(shared), backend_(std::move(backend)) {}
 
 Store::~Store() = default;
 
@@ -117,11 +117,11 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& location, OpenOpti
     auto backend = detail::open_postgres(location, options);
     if (!backend) return backend.error();
     return std::unique_ptr<Store>(
-        new Store(detail::shown_location(location), std::move(backend).value()));
+        new Store(detail::shown_location(location), true, std::move(backend).value()));
   }
   auto backend = detail::open_sqlite(location, options);
   if (!backend) return backend.error();
-  return std::unique_ptr<Store>(new Store(location, std::move(backend).value()));
+  return std::unique_ptr<Store>(new Store(location, false, std::move(backend).value()));
 }
 
 Result<Settings> Store::settings() { return backend_->settings(); }

@@ -101,6 +101,9 @@ class Store {
 
   // The file path, or the URL without its password.
   const std::string& path() const { return path_; }
+  // True for a database server that several processes on several machines share
+  // (PostgreSQL); false for the embedded SQLite file.
+  bool shared() const { return shared_; }
   // The newest schema version this program knows (and creates), on either backend: version
   // n is the same logical schema in SQLite and PostgreSQL.
   static int schema_version();
@@ -165,9 +168,10 @@ class Store {
   Result<bool> ping();
 
  private:
-  Store(std::string path, std::unique_ptr<detail::Backend> backend);
+  Store(std::string path, bool shared, std::unique_ptr<detail::Backend> backend);
 
   std::string path_;
+  bool shared_ = false;
   std::unique_ptr<detail::Backend> backend_;
 };
 
