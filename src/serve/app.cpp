@@ -194,6 +194,20 @@ void App::route(const http::Request& request, Routed& out) {
   const std::string_view path = request.path;
   http::Response& r = out.response;
   if (starts_with_segment(path, kCdsPrefix)) {
+    if (auth_ && store_.shared()) {
+      // On a shared database the token check is a round trip to it (the replay table):
+      // the whole route runs on the blocking pool, so no CPU worker waits for the network.
+      out.blocking = [this, request](Routed& done) {
+        const std::string_view rest = std::string_view(request.path).substr(kCdsPrefix.size());
+        done.response = cds_route(request, rest, done);
+        if (done.blocking) {  // the route's own blocking step: already on the pool
+          auto next = std::move(done.blocking);
+          done.blocking = nullptr;
+          next(done);
+        }
+      };
+      return;
+    }
     r = cds_route(request, path.substr(kCdsPrefix.size()), out);
   } else if (path == "/healthz") {
     out.route_name = "/healthz";
