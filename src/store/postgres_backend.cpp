@@ -119,11 +119,16 @@ class Pool {
     return made;
   }
 
-  // A lost connection is closed; its slot is free for a new one.
+  // A lost connection is closed; its slot is free for a new one. The idle ones are closed
+  // with it: a connection is found lost when the server restarted or failed over, which
+  // took every other connection of the pool with it, and each would otherwise cost a call
+  // its first attempt.
   void release(std::unique_ptr<Connection> c) {
     std::lock_guard lock(mu_);
     if (c->lost()) {
-      --open_;
+      open_ -= 1 + static_cast<int>(idle_.size());
+      idle_.clear();
+      free_.notify_all();
     } else {
       idle_.push_back(std::move(c));
     }
