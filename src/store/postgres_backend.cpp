@@ -2,10 +2,11 @@
 // guarantees; PostgreSQL specifics:
 //  - A pool of connections (pool_size, default 8), opened as needed. A call takes one for
 //    its whole transaction. A connection the server dropped (a restart, a failover, an idle
-//    timeout) is discarded; when it failed on the call's first statement nothing was done,
-//    so the call is retried once on a new connection: a restarted server costs no request
-//    an error. A failure later in a transaction is returned (the transaction rolled back);
-//    a failure of COMMIT itself is returned too, as the outcome is unknown.
+//    timeout) is discarded, and the idle ones with it (most likely dropped too); when it
+//    failed on the call's first statement nothing was done, so the call is retried on a
+//    new connection: a restarted server costs no request an error. A failure later in a
+//    transaction is returned (the transaction rolled back); a failure of COMMIT itself is
+//    returned too, as the outcome is unknown.
 //  - The audit chain: the writing transaction takes `LOCK TABLE audit IN EXCLUSIVE MODE`
 //    (readers go on; every other writer, khe or not, waits) before reading the last hash,
 //    so appends from all replicas are serialised and the chain cannot fork.
@@ -120,19 +121,21 @@ class Pool {
   }
 
   // A lost connection is closed; its slot is free for a new one. The idle ones are closed
-  // with it: a connection is found lost when the server restarted or failed over, which
-  // took every other connection of the pool with it, and each would otherwise cost a call
-  // its first attempt.
+  // with it: they were opened to the same server, which has just dropped one (a restart, a
+  // failover), so they are most likely dead too, and a call retried on one of them would
+  // fail again (with a few idle, every try of the next call would).
   void release(std::unique_ptr<Connection> c) {
+    std::vector<std::unique_ptr<Connection>> closed;  // closed after the lock is released
     std::lock_guard lock(mu_);
     if (c->lost()) {
       open_ -= 1 + static_cast<int>(idle_.size());
-      idle_.clear();
+      closed.swap(idle_);
+      closed.push_back(std::move(c));
       free_.notify_all();
     } else {
       idle_.push_back(std::move(c));
+      free_.notify_one();
     }
-    free_.notify_one();
   }
 
   const std::string& shown() const { return shown_; }

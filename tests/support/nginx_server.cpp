@@ -84,8 +84,13 @@ http {
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_set_header Host $host;
-      # non_idempotent: a POST is retried on another replica too when the first failed.
-      proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+      # A request is passed to the next replica when one refuses the connection, times
+      # out or answers 502/503. Not `non_idempotent`: a POST (a hook call, a write) that
+      # already reached a replica is never sent again, since the replica may have acted on
+      # it (used the token's jti, stored the write) before it died; the client gets the
+      # 502 and retries with a new token. A POST whose connection was refused did not
+      # reach anyone and still goes to the next replica.
+      proxy_next_upstream error timeout http_502 http_503;
       proxy_next_upstream_tries 2;
       proxy_connect_timeout 1s;
       proxy_read_timeout 60s;
@@ -105,7 +110,7 @@ http {
 }
 
 std::unique_ptr<NginxServer> NginxServer::start(const std::vector<std::string>& upstream_urls,
-                                                std::string* why) {
+                                                std::string* why, std::uint16_t port) {
   std::string ignored;
   if (why == nullptr) why = &ignored;
   if (::access(kNginx, X_OK) != 0) {
@@ -123,8 +128,10 @@ std::unique_ptr<NginxServer> NginxServer::start(const std::vector<std::string>& 
   const std::string conf = s->dir_ + "/nginx.conf";
   const std::string output = s->dir_ + "/nginx.out";  // stdout/stderr before the log opens
 
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    s->port_ = free_loopback_port();
+  // A port given by the caller is tried once (see nginx_server.h).
+  const int attempts = port == 0 ? 5 : 1;
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    s->port_ = port == 0 ? free_loopback_port() : port;
     try {
       write_file(conf, nginx_config(s->dir_, s->port_, upstream_urls));
     } catch (const std::invalid_argument& e) {
@@ -167,7 +174,9 @@ std::unique_ptr<NginxServer> NginxServer::start(const std::vector<std::string>& 
       return nullptr;
     }
   }
-  *why = "nginx could not bind a port in 5 attempts; log: " + s->error_log();
+  *why = "nginx could not bind " +
+         (port == 0 ? std::string("a port in 5 attempts") : "port " + std::to_string(port)) +
+         "; log: " + s->error_log();
   return nullptr;
 }
 

@@ -18,7 +18,9 @@ namespace khe::test_support {
 // The nginx.conf of a balancer listening on 127.0.0.1:`port` that spreads requests
 // round-robin over `upstream_urls` ("http://HOST:PORT", as ServerProcess::url() gives),
 // retrying a request once on another replica when one refuses, times out or answers
-// 502/503; a replica that fails is left out for 2 s. Every file nginx writes (pid, error
+// 502/503 — a POST only when it had not reached the first replica (no `non_idempotent`:
+// a hook call's token must not be presented twice, see nginx_config's comments); a
+// replica that fails is left out for 2 s. Every file nginx writes (pid, error
 // log, temp files) is inside `dir`. The master runs in the foreground (daemon off) as a
 // child of the test. Throws std::invalid_argument for a URL that is not "http://...".
 // Public so the deployment guide can show the same configuration.
@@ -30,8 +32,11 @@ class NginxServer {
   // Writes nginx_config() into a fresh folder, starts nginx on a free port (another one
   // when the port is taken meanwhile) and waits (up to 20 s) until it accepts TCP
   // connections. nullptr on failure, `why` then says what happened (with the error log).
+  // A non-zero `port` is used as it is, with no second try: for replicas that must know
+  // the balancer's URL before it starts (their --public-url), the caller picks the port
+  // (free_loopback_port()) and starts everything again on another when this fails.
   static std::unique_ptr<NginxServer> start(const std::vector<std::string>& upstream_urls,
-                                            std::string* why = nullptr);
+                                            std::string* why = nullptr, std::uint16_t port = 0);
   // stop(). The folder is removed unless the current test failed.
   ~NginxServer();
   NginxServer(const NginxServer&) = delete;

@@ -60,6 +60,11 @@ TEST(DeployHarness, NginxConfigNamesEveryReplicaAndRejectsOtherUrls) {
   EXPECT_NE(conf.find("server 127.0.0.1:9001 max_fails=1"), std::string::npos) << conf;
   EXPECT_NE(conf.find("server 127.0.0.1:9002 max_fails=1"), std::string::npos) << conf;
   EXPECT_NE(conf.find("listen 127.0.0.1:8081;"), std::string::npos) << conf;
+  // A POST that reached a replica is never sent to another: the replica may have used the
+  // hook call's token (a second replica would refuse it as a replay) or stored the write.
+  EXPECT_NE(conf.find("proxy_next_upstream error timeout http_502 http_503;"), std::string::npos)
+      << conf;
+  EXPECT_EQ(conf.find("non_idempotent;"), std::string::npos) << conf;
   EXPECT_THROW(nginx_config("/x", 8081, {"https://127.0.0.1:9001"}), std::invalid_argument);
   EXPECT_THROW(nginx_config("/x", 8081, {"http://127.0.0.1:9001/api"}), std::invalid_argument);
 }

@@ -138,10 +138,15 @@ json hook_request(const json& discovery, const std::string& service, const std::
 
 HttpReply post_json(const Server& s, const std::string& path, const json& body,
                     const std::string& authorization, HeaderList extra) {
+  return post_json(s.process->port(), path, body, authorization, std::move(extra));
+}
+
+HttpReply post_json(std::uint16_t port, const std::string& path, const json& body,
+                    const std::string& authorization, HeaderList extra) {
   HeaderList h{{"Content-Type", "application/json"}};
   if (!authorization.empty()) h.emplace_back("Authorization", authorization);
   h.insert(h.end(), extra.begin(), extra.end());
-  return test_support::http_call(s.process->port(), "POST", path, h, body.dump());
+  return test_support::http_call(port, "POST", path, h, body.dump());
 }
 
 bool no_empty_fields(const json& j, std::string& where, const std::string& path) {

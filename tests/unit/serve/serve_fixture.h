@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -54,6 +55,9 @@ json hook_request(const json& discovery, const std::string& service, const std::
 std::string patient_id_of(const json& bundle);
 
 HttpReply post_json(const Server& s, const std::string& path, const json& body,
+                    const std::string& authorization, HeaderList extra = {});
+// The same to any server on loopback (a replica, or the balancer in front of several).
+HttpReply post_json(std::uint16_t port, const std::string& path, const json& body,
                     const std::string& authorization, HeaderList extra = {});
 
 // True when the JSON has no null, no empty string and no empty array or object anywhere
