@@ -3,9 +3,10 @@
 //  - A pool of connections (pool_size, default 8), opened as needed. A call takes one for
 //    its whole transaction. A connection the server dropped (a restart, a failover, an idle
 //    timeout) is discarded; when it failed on the call's first statement nothing was done,
-//    so the call is retried once on a new connection: a restarted server costs no request
-//    an error. A failure later in a transaction is returned (the transaction rolled back);
-//    a failure of COMMIT itself is returned too, as the outcome is unknown.
+//    so the call is retried on a new connection (the other idle ones are closed too: they
+//    look alive until used, and a restart has ended them all): a restarted server costs
+//    no request an error. A failure later in a transaction is returned (the transaction
+//    rolled back); a failure of COMMIT itself is returned too, as the outcome is unknown.
 //  - The audit chain: the writing transaction takes `LOCK TABLE audit IN EXCLUSIVE MODE`
 //    (readers go on; every other writer, khe or not, waits) before reading the last hash,
 //    so appends from all replicas are serialised and the chain cannot fork.
@@ -125,6 +126,15 @@ class Pool {
     free_.notify_one();
   }
 
+  // Closes every idle connection. After one was found dropped by the server, the others,
+  // opened before, most likely were too (a restart ends them all) and look alive until used.
+  void discard_idle() {
+    std::lock_guard lock(mu_);
+    open_ -= static_cast<int>(idle_.size());
+    idle_.clear();
+    free_.notify_all();
+  }
+
   const std::string& shown() const { return shown_; }
   bool read_only() const { return read_only_; }
 
@@ -142,9 +152,19 @@ class Pool {
     if (PQstatus(c->conn.get()) != CONNECTION_OK) {
       std::string why = PQerrorMessage(c->conn.get());
       while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
-      return Error{shown_, "cannot connect: " + why};
+      return Error{shown_, "cannot connect: " + without_url(why)};
     }
     return c;
+  }
+
+  // libpq quotes the whole URL in some of its errors (a malformed URL): shown instead.
+  std::string without_url(std::string text) const {
+    const std::string shown_url = shown_location(url_);
+    for (std::size_t at = text.find(url_); at != std::string::npos;
+         at = text.find(url_, at + shown_url.size())) {
+      text.replace(at, url_.size(), shown_url);
+    }
+    return text;
   }
 
   const std::string url_, shown_;
@@ -370,6 +390,7 @@ class PostgresBackend final : public Backend {
       }();
       pool_.release(std::move(c).value());
       if (!retry) return result;
+      pool_.discard_idle();  // so the retry gets a new connection, not another dead one
     }
   }
 
@@ -709,16 +730,33 @@ class PostgresBackend final : public Backend {
 };
 
 std::string shown_location(const std::string& url) {
+  std::string shown = url;
+  // The password of the user information (postgresql://user:password@host/...).
   const std::size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  const std::size_t start = scheme + 3;
-  const std::size_t authority_end = url.find_first_of("/?", start);
-  const std::size_t at =
-      url.rfind('@', authority_end == std::string::npos ? url.size() : authority_end);
-  if (at == std::string::npos || at < start) return url;
-  const std::size_t colon = url.find(':', start);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon) + ":***" + url.substr(at);
+  if (scheme != std::string::npos) {
+    const std::size_t start = scheme + 3;
+    const std::size_t authority_end = url.find_first_of("/?", start);
+    const std::size_t at =
+        url.rfind('@', authority_end == std::string::npos ? url.size() : authority_end);
+    const std::size_t colon = url.find(':', start);
+    if (at != std::string::npos && at >= start && colon != std::string::npos && colon < at) {
+      shown = url.substr(0, colon) + ":***" + url.substr(at);
+    }
+  }
+  // A password given as a parameter (...?password=...).
+  const std::size_t q = shown.find('?');
+  if (q == std::string::npos) return shown;
+  std::string out = shown.substr(0, q + 1);
+  std::size_t start = q + 1;
+  while (start <= shown.size()) {
+    std::size_t end = shown.find('&', start);
+    if (end == std::string::npos) end = shown.size();
+    const std::string pair = shown.substr(start, end - start);
+    out += pair.starts_with("password=") ? "password=***" : pair;
+    if (end < shown.size()) out += '&';
+    start = end + 1;
+  }
+  return out;
 }
 
 Result<std::unique_ptr<Backend>> open_postgres(const std::string& url, const OpenOptions& options) {
