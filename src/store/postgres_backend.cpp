@@ -155,9 +155,19 @@ class Pool {
     if (PQstatus(c->conn.get()) != CONNECTION_OK) {
       std::string why = PQerrorMessage(c->conn.get());
       while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
-      return Error{shown_, "cannot connect: " + why};
+      return Error{shown_, "cannot connect: " + without_url(why)};
     }
     return c;
+  }
+
+  // libpq quotes the whole URL in some of its errors (a malformed URL): shown instead.
+  std::string without_url(std::string text) const {
+    const std::string shown_url = shown_location(url_);
+    for (std::size_t at = text.find(url_); at != std::string::npos;
+         at = text.find(url_, at + shown_url.size())) {
+      text.replace(at, url_.size(), shown_url);
+    }
+    return text;
   }
 
   const std::string url_, shown_;
@@ -730,16 +740,33 @@ class PostgresBackend final : public Backend {
 };
 
 std::string shown_location(const std::string& url) {
+  std::string shown = url;
+  // The password of the user information (postgresql://user:password@host/...).
   const std::size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  const std::size_t start = scheme + 3;
-  const std::size_t authority_end = url.find_first_of("/?", start);
-  const std::size_t at =
-      url.rfind('@', authority_end == std::string::npos ? url.size() : authority_end);
-  if (at == std::string::npos || at < start) return url;
-  const std::size_t colon = url.find(':', start);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon) + ":***" + url.substr(at);
+  if (scheme != std::string::npos) {
+    const std::size_t start = scheme + 3;
+    const std::size_t authority_end = url.find_first_of("/?", start);
+    const std::size_t at =
+        url.rfind('@', authority_end == std::string::npos ? url.size() : authority_end);
+    const std::size_t colon = url.find(':', start);
+    if (at != std::string::npos && at >= start && colon != std::string::npos && colon < at) {
+      shown = url.substr(0, colon) + ":***" + url.substr(at);
+    }
+  }
+  // A password given as a parameter (...?password=...).
+  const std::size_t q = shown.find('?');
+  if (q == std::string::npos) return shown;
+  std::string out = shown.substr(0, q + 1);
+  std::size_t start = q + 1;
+  while (start <= shown.size()) {
+    std::size_t end = shown.find('&', start);
+    if (end == std::string::npos) end = shown.size();
+    const std::string pair = shown.substr(start, end - start);
+    out += pair.starts_with("password=") ? "password=***" : pair;
+    if (end < shown.size()) out += '&';
+    start = end + 1;
+  }
+  return out;
 }
 
 Result<std::unique_ptr<Backend>> open_postgres(const std::string& url, const OpenOptions& options) {

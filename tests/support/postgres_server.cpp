@@ -209,11 +209,13 @@ void PostgresServer::kill9() {
   pid_ = -1;
 }
 
-RunResult PostgresServer::psql(const std::string& sql) const {
+RunResult PostgresServer::psql(const std::string& sql) const { return psql(sql, "khe"); }
+
+RunResult PostgresServer::psql(const std::string& sql, const std::string& database) const {
   return run_as(
       account_,
       {bin_dir() + "/psql", "-X", "-A", "-t", "-q", "-h", "127.0.0.1", "-p", std::to_string(port_),
-       "-U", "khe", "-d", "khe", "-v", "ON_ERROR_STOP=1", "-c", sql},
+       "-U", "khe", "-d", database, "-v", "ON_ERROR_STOP=1", "-c", sql},
       dir_, seconds(60));
 }
 

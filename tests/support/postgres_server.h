@@ -58,6 +58,8 @@ class PostgresServer {
   // and one line per row (columns separated by '|') in `out`; command tags suppressed.
   // Several ;-separated statements run as one transaction.
   RunResult psql(const std::string& sql) const;
+  // The same on another database of the cluster (e.g. one made by CREATE DATABASE).
+  RunResult psql(const std::string& sql, const std::string& database) const;
   // What the server has logged so far (every start of it).
   std::string log_text() const;
 

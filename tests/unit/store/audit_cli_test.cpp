@@ -1,5 +1,5 @@
 // `khe audit verify` as a real process: intact (0), tampered (4), missing or unreadable (3),
-// text and JSON, and no patient id in any output.
+// text and JSON, and no patient id in any output; on a SQLite file and on a PostgreSQL URL.
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -17,13 +17,18 @@ using testing::at;
 using testing::audit_record;
 using testing::make_temp_dir;
 using testing::open_or_die;
+using testing::PostgresTest;
 using testing::RawDb;
 using testing::run_khe;
+using testing::succeeded;
+
+class cliAuditPostgres : public PostgresTest {};
 
 const std::string kSecretPatient = "secret-patient-7";
 
-std::string make_db(int entries) {
-  const std::string db = make_temp_dir("cli") + "/khe.db";
+// A store at `db` (a new file when not given) with one patient and `entries` entries.
+std::string make_db(int entries, std::string db = "") {
+  if (db.empty()) db = make_temp_dir("cli") + "/khe.db";
   auto s = open_or_die(db);
   EXPECT_TRUE(s->create_patient(kSecretPatient,
                                 R"({"resourceType":"Patient","id":")" + kSecretPatient + R"("})",
@@ -103,6 +108,51 @@ TEST(cliAudit, UsageErrorsExitTwo) {
   EXPECT_EQ(run_khe({"audit"}).status, 2);
   EXPECT_EQ(run_khe({"audit", "verify"}).status, 2);  // --db is required
   EXPECT_EQ(run_khe({"audit", "verify", "--db", "x.db", "--format", "xml"}).status, 2);
+}
+
+// ---- On PostgreSQL --------------------------------------------------------------------------
+
+TEST_F(cliAuditPostgres, IntactAndTamperedChains) {
+  const std::string db = make_db(12, fresh());
+  auto r = run_khe({"audit", "verify", "--db", db});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("audit: 12 entries, chain intact\n", 0), 0u) << r.out;
+  EXPECT_EQ(r.out.find(kSecretPatient), std::string::npos);
+  auto j = run_khe({"audit", "verify", "--db", db, "--format", "json"});
+  EXPECT_EQ(j.status, 0) << j.err;
+  const auto doc = nlohmann::json::parse(j.out);
+  EXPECT_EQ(doc["entries"], 12);
+  EXPECT_EQ(doc["intact"], true);
+  EXPECT_EQ(doc["head"], open_or_die(db)->verify_audit().value().head);
+
+  // The attacker disables the guards, changes entry 7 and enables them again.
+  ASSERT_TRUE(succeeded(
+      backend().tamper_audit(db, "UPDATE audit SET knowledge_version = 'forged' WHERE seq = 7")));
+  r = run_khe({"audit", "verify", "--db", db});
+  EXPECT_EQ(r.status, 4) << r.err;
+  EXPECT_NE(r.out.find("audit: 12 entries, chain BROKEN at entry 7"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(kSecretPatient), std::string::npos);
+  EXPECT_EQ(r.out.find("forged"), std::string::npos);
+  j = run_khe({"audit", "verify", "--db", db, "--format", "json"});
+  EXPECT_EQ(j.status, 4) << j.err;
+  EXPECT_EQ(nlohmann::json::parse(j.out)["first_bad_seq"], 7);
+  // Verifying wrote nothing (the session is read-only): still 12 entries.
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM audit"), 12);
+}
+
+TEST_F(cliAuditPostgres, EmptyOrUnreachableDatabaseExitsThree) {
+  const std::string empty = fresh();
+  auto r = run_khe({"audit", "verify", "--db", empty});
+  EXPECT_EQ(r.status, 3) << r.out;
+  EXPECT_NE(r.err.find(empty), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty());
+  // verify never creates a schema
+  EXPECT_EQ(backend().raw_text(empty, "SELECT to_regclass('schema_migrations') IS NULL"), "t");
+
+  r = run_khe({"audit", "verify", "--db", "postgresql://khe:secret@127.0.0.1:1/khe"});
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("postgresql://khe:***@127.0.0.1:1/khe"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("secret"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -1,10 +1,18 @@
-// The store on real files: opening and migrations, connection settings, patients and their
-// resources, id validation and injection attempts, feedback idempotency.
+// The store on both backends (TEST_P over Backend: a SQLite file and a PostgreSQL
+// database): opening and migrations, patients and their resources, id validation and
+// injection attempts, feedback idempotency, the shared JWT replay cache, ping. Then what
+// only one backend has: SQLite's connection settings and files, PostgreSQL's URLs.
+#include <libpq-fe.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -18,16 +26,31 @@ namespace {
 
 using testing::at;
 using testing::audit_record;
+using testing::BackendTest;
 using testing::make_temp_dir;
 using testing::observation_json;
 using testing::open_or_die;
 using testing::patient_json;
+using testing::PostgresTest;
 using testing::RawDb;
+
+class StoreOpen : public BackendTest {};
+class StorePatients : public BackendTest {};
+class StoreFeedback : public BackendTest {};
+class StoreTokens : public BackendTest {};
+class StorePing : public BackendTest {};
+KHE_ON_BOTH_BACKENDS(StoreOpen);
+KHE_ON_BOTH_BACKENDS(StorePatients);
+KHE_ON_BOTH_BACKENDS(StoreFeedback);
+KHE_ON_BOTH_BACKENDS(StoreTokens);
+KHE_ON_BOTH_BACKENDS(StorePing);
+class StoreOpenPostgres : public PostgresTest {};
+class StorePoolPostgres : public PostgresTest {};
 
 // ---- Opening and migrations -------------------------------------------------------------
 
-TEST(StoreOpen, MigratesOnceAndReopensIdempotently) {
-  const std::string db = make_temp_dir("open") + "/khe.db";
+TEST_P(StoreOpen, MigratesOnceAndReopensIdempotently) {
+  const std::string db = fresh("open");
   {
     auto s = open_or_die(db);
     ASSERT_TRUE(s->create_patient("p1", patient_json("p1"), at()).value());
@@ -41,13 +64,15 @@ TEST(StoreOpen, MigratesOnceAndReopensIdempotently) {
     ASSERT_TRUE(p.ok());
     ASSERT_TRUE(p->has_value());
     EXPECT_EQ((*p)->json, patient_json("p1"));
+    EXPECT_EQ(settings->backend, GetParam());
   }
-  RawDb raw(db);
-  EXPECT_EQ(raw.scalar("SELECT count(*) FROM schema_migrations"), Store::schema_version());
-  EXPECT_EQ(raw.scalar("SELECT max(version) FROM schema_migrations"), Store::schema_version());
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM schema_migrations"),
+            Store::schema_version());
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT max(version) FROM schema_migrations"),
+            Store::schema_version());
 }
 
-TEST(StoreOpen, SetsWalFullSyncForeignKeysAndBusyTimeout) {
+TEST(StoreOpenSqlite, SetsWalFullSyncForeignKeysAndBusyTimeout) {
   const std::string db = make_temp_dir("pragmas") + "/khe.db";
   auto s = open_or_die(db);
   auto settings = s->settings();
@@ -63,7 +88,7 @@ TEST(StoreOpen, SetsWalFullSyncForeignKeysAndBusyTimeout) {
   EXPECT_TRUE(std::filesystem::exists(db + "-wal"));
 }
 
-TEST(StoreOpen, NewFileIsPrivateToItsOwner) {
+TEST(StoreOpenSqlite, NewFileIsPrivateToItsOwner) {
   const std::string db = make_temp_dir("mode") + "/khe.db";
   auto s = open_or_die(db);
   struct stat st {};
@@ -71,13 +96,13 @@ TEST(StoreOpen, NewFileIsPrivateToItsOwner) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
-TEST(StoreOpen, RefusesNewerSchemaVersion) {
-  const std::string db = make_temp_dir("newer") + "/khe.db";
+TEST_P(StoreOpen, RefusesNewerSchemaVersion) {
+  const std::string db = fresh("newer");
   { open_or_die(db); }
   {
-    RawDb raw(db);
-    ASSERT_EQ(raw.exec("INSERT INTO schema_migrations (version, name) VALUES (99, 'future')"),
-              SQLITE_OK);
+    const auto r = backend().raw_exec(
+        db, "INSERT INTO schema_migrations (version, name) VALUES (99, 'future')");
+    ASSERT_TRUE(r.ok) << r.message;
   }
   for (bool read_only : {false, true}) {
     auto s = Store::open(db, {.create_if_missing = true, .read_only = read_only});
@@ -86,11 +111,13 @@ TEST(StoreOpen, RefusesNewerSchemaVersion) {
     EXPECT_NE(s.error().message.find("schema version 99 is newer"), std::string::npos)
         << s.error().message;
   }
-  RawDb raw(db);  // nothing was changed
-  EXPECT_EQ(raw.scalar("SELECT max(version) FROM schema_migrations"), 99);
+  // Nothing was changed.
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT max(version) FROM schema_migrations"), 99);
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM schema_migrations"),
+            Store::schema_version() + 1);
 }
 
-TEST(StoreOpen, RefusesSqliteFileThatIsNotAStoreWithoutTouchingIt) {
+TEST(StoreOpenSqlite, RefusesSqliteFileThatIsNotAStoreWithoutTouchingIt) {
   const std::string db = make_temp_dir("foreign") + "/other.db";
   {
     RawDb raw(db);
@@ -103,7 +130,7 @@ TEST(StoreOpen, RefusesSqliteFileThatIsNotAStoreWithoutTouchingIt) {
   EXPECT_EQ(raw.scalar("SELECT count(*) FROM sqlite_master"), 1);
 }
 
-TEST(StoreOpen, MissingOrGarbageFilesAreErrorsNamingTheFile) {
+TEST(StoreOpenSqlite, MissingOrGarbageFilesAreErrorsNamingTheFile) {
   const std::string dir = make_temp_dir("missing");
   auto missing = Store::open(dir + "/none.db", {.create_if_missing = false});
   ASSERT_FALSE(missing.ok());
@@ -127,8 +154,8 @@ TEST(StoreOpen, MissingOrGarbageFilesAreErrorsNamingTheFile) {
   EXPECT_EQ(bad.error().where, garbage);
 }
 
-TEST(StoreOpen, ConcurrentFirstOpensMigrateExactlyOnce) {
-  const std::string db = make_temp_dir("race") + "/khe.db";
+TEST_P(StoreOpen, ConcurrentFirstOpensMigrateExactlyOnce) {
+  const std::string db = fresh("race");
   std::vector<std::thread> threads;
   std::vector<std::string> failures(6);
   for (std::size_t i = 0; i < failures.size(); ++i) {
@@ -139,12 +166,15 @@ TEST(StoreOpen, ConcurrentFirstOpensMigrateExactlyOnce) {
   }
   for (auto& t : threads) t.join();
   for (const std::string& f : failures) EXPECT_EQ(f, "");
-  RawDb raw(db);
-  EXPECT_EQ(raw.scalar("SELECT count(*) FROM schema_migrations"), Store::schema_version());
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM schema_migrations"),
+            Store::schema_version());
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT max(version) FROM schema_migrations"),
+            Store::schema_version());
+  EXPECT_TRUE(open_or_die(db)->verify_audit().value().intact());  // the guards exist once
 }
 
-TEST(StoreOpen, ReadOnlyStoreReadsButRefusesWrites) {
-  const std::string db = make_temp_dir("ro") + "/khe.db";
+TEST_P(StoreOpen, ReadOnlyStoreReadsButRefusesWrites) {
+  const std::string db = fresh("ro");
   {
     auto s = open_or_die(db);
     ASSERT_TRUE(s->create_patient("p1", patient_json("p1"), at()).value());
@@ -154,14 +184,44 @@ TEST(StoreOpen, ReadOnlyStoreReadsButRefusesWrites) {
   auto list = (*ro)->list_patients();
   ASSERT_TRUE(list.ok());
   EXPECT_EQ(list->size(), 1u);
-  EXPECT_FALSE((*ro)->create_patient("p2", patient_json("p2"), at()).ok());
+  EXPECT_TRUE((*ro)->verify_audit().value().intact());
+  EXPECT_TRUE((*ro)->ping().value());
+  auto refused = (*ro)->create_patient("p2", patient_json("p2"), at());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("read-only"), std::string::npos)
+      << refused.error().message;
   EXPECT_FALSE((*ro)->append_audit(audit_record("card", "p1", at())).ok());
+  EXPECT_FALSE((*ro)->put_feedback("khe-kmp", "k", "{}", at()).ok());
+  EXPECT_FALSE((*ro)->use_token("jti-1", at(60), at()).ok());
+  EXPECT_FALSE((*ro)->delete_patient("p1").ok());
+  // Nothing was written.
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM patients"), 1);
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM audit"), 0);
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM feedback"), 0);
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM used_tokens"), 0);
+}
+
+TEST_P(StoreOpen, EmptyDatabaseIsCreatedOnlyWhenAsked) {
+  // SQLite: no file yet; PostgreSQL: a database without tables. Neither is a store to read.
+  const std::string db = fresh("empty");
+  auto ro = Store::open(db, {.create_if_missing = true, .read_only = true});
+  ASSERT_FALSE(ro.ok());
+  EXPECT_EQ(ro.error().where, db);
+  auto refused = Store::open(db, {.create_if_missing = false});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().where, db);
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM schema_migrations"), -1);  // none
+  auto created = Store::open(db);
+  ASSERT_TRUE(created.ok()) << created.error().to_string();
+  EXPECT_EQ((*created)->path(), db);
+  auto reopened = Store::open(db, {.create_if_missing = false});
+  EXPECT_TRUE(reopened.ok()) << reopened.error().to_string();
 }
 
 // ---- Patients and resources ---------------------------------------------------------------
 
-TEST(StorePatients, ResourcesRoundTripInInsertionOrderAndReplaceInPlace) {
-  auto s = open_or_die(make_temp_dir("resources") + "/khe.db");
+TEST_P(StorePatients, ResourcesRoundTripInInsertionOrderAndReplaceInPlace) {
+  auto s = open_or_die(fresh("resources"));
   ASSERT_TRUE(s->create_patient("p1", patient_json("p1"), at()).value());
   EXPECT_FALSE(s->create_patient("p1", patient_json("p1"), at(1)).value());  // taken
 
@@ -187,20 +247,19 @@ TEST(StorePatients, ResourcesRoundTripInInsertionOrderAndReplaceInPlace) {
   EXPECT_FALSE(s->patient("nobody").value().has_value());
 }
 
-TEST(StorePatients, ResourceOfUnknownPatientIsNotStoredNorAudited) {
-  const std::string db = make_temp_dir("orphan") + "/khe.db";
+TEST_P(StorePatients, ResourceOfUnknownPatientIsNotStoredNorAudited) {
+  const std::string db = fresh("orphan");
   auto s = open_or_die(db);
   auto r = s->put_resource("ghost", "Observation", "o1", observation_json("o1"), at(),
                            audit_record("write", "ghost", at()));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(*r, PutOutcome::no_such_patient);
-  RawDb raw(db);
-  EXPECT_EQ(raw.scalar("SELECT count(*) FROM resources"), 0);
-  EXPECT_EQ(raw.scalar("SELECT count(*) FROM audit"), 0);
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM resources"), 0);
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM audit"), 0);
 }
 
-TEST(StorePatients, ListIsOrderedById) {
-  auto s = open_or_die(make_temp_dir("list") + "/khe.db");
+TEST_P(StorePatients, ListIsOrderedById) {
+  auto s = open_or_die(fresh("list"));
   for (const char* id : {"zeta", "alpha", "Mid-1.2"}) {
     ASSERT_TRUE(s->create_patient(id, patient_json(id), at()).value());
   }
@@ -213,8 +272,8 @@ TEST(StorePatients, ListIsOrderedById) {
   EXPECT_EQ((*list)[1].json, patient_json("alpha"));
 }
 
-TEST(StorePatients, DeleteCascadesToResourcesAndKeepsAudit) {
-  const std::string db = make_temp_dir("delete") + "/khe.db";
+TEST_P(StorePatients, DeleteCascadesToResourcesAndKeepsAudit) {
+  const std::string db = fresh("delete");
   auto s = open_or_die(db);
   ASSERT_TRUE(s->create_patient("p1", patient_json("p1"), at()).value());
   ASSERT_TRUE(s->create_patient("p2", patient_json("p2"), at()).value());
@@ -233,17 +292,16 @@ TEST(StorePatients, DeleteCascadesToResourcesAndKeepsAudit) {
   EXPECT_TRUE(s->patient_resources("p1").value().empty());
   EXPECT_EQ(s->patient_resources("p2").value().size(), 5u);  // the other patient untouched
 
-  RawDb raw(db);
-  EXPECT_EQ(raw.scalar("SELECT count(*) FROM resources WHERE patient_id = 'p1'"), 0);
-  EXPECT_EQ(raw.scalar("SELECT count(*) FROM audit WHERE patient_id = 'p1'"), 6);
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM resources WHERE patient_id = 'p1'"), 0);
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM audit WHERE patient_id = 'p1'"), 6);
   auto check = s->verify_audit();
   ASSERT_TRUE(check.ok());
   EXPECT_TRUE(check->intact());
   EXPECT_EQ(check->entries, 6);
 }
 
-TEST(StorePatients, BatchIsAllOrNothing) {
-  const std::string db = make_temp_dir("batch") + "/khe.db";
+TEST_P(StorePatients, BatchIsAllOrNothing) {
+  const std::string db = fresh("batch");
   auto s = open_or_die(db);
   ASSERT_TRUE(s->create_patient("p1", patient_json("p1"), at()).value());
   std::vector<Resource> batch{{"Observation", "a", observation_json("a")},
@@ -264,12 +322,53 @@ TEST(StorePatients, BatchIsAllOrNothing) {
   EXPECT_EQ(s->patient_resources("p1").value(),
             (std::vector<std::string>{observation_json("a", 9), observation_json("b"),
                                       observation_json("c")}));
-  RawDb raw(db);
-  EXPECT_EQ(raw.scalar("SELECT count(*) FROM audit"), 1);  // one entry for the one write
+  // One entry for the one write.
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM audit"), 1);
 }
 
-TEST(StorePatients, InvalidIdsAreRefusedWithoutQuotingThem) {
-  auto s = open_or_die(make_temp_dir("ids") + "/khe.db");
+TEST_P(StorePatients, ConcurrentCreatesOfOnePatientStoreItOnce) {
+  // Two Stores (two replicas), four threads each, all creating the same patients with an
+  // audit entry: each is created once, with one entry; the feedback likewise.
+  const std::string db = fresh("create-race");
+  auto a = open_or_die(db);
+  auto b = open_or_die(db);
+  constexpr int kThreads = 8, kPatients = 20;
+  std::vector<std::atomic<int>> created(kPatients), stored(kPatients);
+  std::atomic<int> failures{0};
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    Store* s = t % 2 ? a.get() : b.get();
+    threads.emplace_back([&, s] {
+      ready.fetch_add(1);
+      while (ready.load() < kThreads) std::this_thread::yield();  // start together
+      for (int i = 0; i < kPatients; ++i) {
+        const std::string id = "p" + std::to_string(i);
+        auto c = s->create_patient(id, patient_json(id), at(), audit_record("write", id, at()));
+        auto f = s->put_feedback("khe-kmp", "card-" + id, R"({"outcome":"accepted"})", at());
+        if (!c || !f) {
+          failures.fetch_add(1);
+          continue;
+        }
+        if (*c) created[static_cast<std::size_t>(i)].fetch_add(1);
+        if (*f) stored[static_cast<std::size_t>(i)].fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  for (int i = 0; i < kPatients; ++i) {
+    EXPECT_EQ(created[static_cast<std::size_t>(i)].load(), 1) << i;
+    EXPECT_EQ(stored[static_cast<std::size_t>(i)].load(), 1) << i;
+  }
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM patients"), kPatients);
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM feedback"), kPatients);
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM audit"), kPatients);
+  EXPECT_TRUE(a->verify_audit().value().intact());
+}
+
+TEST_P(StorePatients, InvalidIdsAreRefusedWithoutQuotingThem) {
+  auto s = open_or_die(fresh("ids"));
   ASSERT_TRUE(s->create_patient("p1", patient_json("p1"), at()).value());
   const std::vector<std::string> bad_ids = {
       "",      std::string(65, 'a'), "x'; DROP TABLE resources; --", "a b", "a/b", "é", "a\nb",
@@ -300,8 +399,8 @@ TEST(StorePatients, InvalidIdsAreRefusedWithoutQuotingThem) {
   EXPECT_EQ(s->patient_resources("p1").value().size(), 1u);
 }
 
-TEST(StorePatients, JsonMustMatchItsKeyAndBeWellFormed) {
-  auto s = open_or_die(make_temp_dir("json") + "/khe.db");
+TEST_P(StorePatients, JsonMustMatchItsKeyAndBeWellFormed) {
+  auto s = open_or_die(fresh("json"));
   EXPECT_EQ(s->create_patient("p1", patient_json("p2"), at()).error().where, "json");  // id
   EXPECT_EQ(s->create_patient("p1", observation_json("p1"), at()).error().where, "json");
   ASSERT_TRUE(s->create_patient("p1", patient_json("p1"), at()).value());
@@ -323,8 +422,8 @@ TEST(StorePatients, JsonMustMatchItsKeyAndBeWellFormed) {
   EXPECT_TRUE(s->patient_resources("p1").value().empty());
 }
 
-TEST(StorePatients, InjectionStringsInValuesAreStoredVerbatim) {
-  const std::string db = make_temp_dir("inject") + "/khe.db";
+TEST_P(StorePatients, InjectionStringsInValuesAreStoredVerbatim) {
+  const std::string db = fresh("inject");
   auto s = open_or_die(db);
   ASSERT_TRUE(s->create_patient("p1", patient_json("p1"), at()).value());
   // Quotes, escapes, SQL, non-ASCII and odd whitespace: stored and read back byte for byte.
@@ -341,16 +440,15 @@ TEST(StorePatients, InjectionStringsInValuesAreStoredVerbatim) {
   const std::string key = "k'); DELETE FROM feedback; --";
   EXPECT_TRUE(s->put_feedback("khe-kmp", key, R"({"outcome":"accepted"})", at()).value());
   EXPECT_FALSE(s->put_feedback("khe-kmp", key, R"({"outcome":"accepted"})", at()).value());
-  RawDb raw(db);
-  EXPECT_EQ(raw.scalar("SELECT count(*) FROM resources"), 1);
-  EXPECT_EQ(raw.scalar("SELECT count(*) FROM feedback"), 1);
-  EXPECT_EQ(raw.scalar("SELECT count(*) FROM patients"), 1);
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM resources"), 1);
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM feedback"), 1);
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM patients"), 1);
 }
 
 // ---- Feedback -----------------------------------------------------------------------------
 
-TEST(StoreFeedback, RepeatsAreIdempotent) {
-  const std::string db = make_temp_dir("feedback") + "/khe.db";
+TEST_P(StoreFeedback, RepeatsAreIdempotent) {
+  const std::string db = fresh("feedback");
   auto s = open_or_die(db);
   const std::string first = R"({"card":"c1","outcome":"accepted"})";
   EXPECT_TRUE(s->put_feedback("khe-kmp", "c1/accepted", first, at()).value());
@@ -369,8 +467,8 @@ TEST(StoreFeedback, RepeatsAreIdempotent) {
   EXPECT_FALSE(again->put_feedback("khe-kmp", "c1/accepted", first, at(5)).value());
 }
 
-TEST(StoreFeedback, BadArgumentsAreRefused) {
-  auto s = open_or_die(make_temp_dir("feedback-bad") + "/khe.db");
+TEST_P(StoreFeedback, BadArgumentsAreRefused) {
+  auto s = open_or_die(fresh("feedback-bad"));
   EXPECT_EQ(s->put_feedback("khe kmp", "k", "{}", at()).error().where, "service_id");
   EXPECT_EQ(s->put_feedback("khe-kmp", "", "{}", at()).error().where, "feedback_key");
   EXPECT_EQ(s->put_feedback("khe-kmp", std::string(513, 'k'), "{}", at()).error().where,
@@ -378,6 +476,270 @@ TEST(StoreFeedback, BadArgumentsAreRefused) {
   EXPECT_EQ(s->put_feedback("khe-kmp", "k", "{oops", at()).error().where, "json");
   EXPECT_EQ(s->put_feedback("khe-kmp", "k", "", at()).error().where, "json");
   EXPECT_TRUE(s->feedback("khe-kmp").value().empty());
+}
+
+// ---- The shared JWT replay cache ------------------------------------------------------------
+
+TEST_P(StoreTokens, FirstUseIsFreshAndAReplayIsRefusedUntilItExpires) {
+  const std::string db = fresh("tokens");
+  auto s = open_or_die(db);
+  EXPECT_TRUE(s->use_token("iss|jti-1", at(60), at()).value());
+  EXPECT_FALSE(s->use_token("iss|jti-1", at(60), at()).value());     // replay
+  EXPECT_FALSE(s->use_token("iss|jti-1", at(600), at(30)).value());  // still live at 30
+  EXPECT_FALSE(s->use_token("iss|jti-1", at(60), at(59)).value());
+  // Past its `until` the old use is over: the id is fresh again, and live again after.
+  EXPECT_TRUE(s->use_token("iss|jti-1", at(200), at(61)).value());
+  EXPECT_FALSE(s->use_token("iss|jti-1", at(200), at(62)).value());
+  // Ids are independent.
+  EXPECT_TRUE(s->use_token("iss|jti-2", at(60), at()).value());
+  EXPECT_TRUE(s->use_token("other-iss|jti-1", at(60), at()).value());
+  EXPECT_FALSE(s->use_token("iss|jti-2", at(60), at(1)).value());
+  // Another Store on the same database (another replica) sees the same uses.
+  auto replica = open_or_die(db);
+  EXPECT_FALSE(replica->use_token("iss|jti-1", at(200), at(63)).value());
+  EXPECT_TRUE(replica->use_token("iss|jti-3", at(60), at()).value());
+  EXPECT_FALSE(s->use_token("iss|jti-3", at(60), at()).value());
+  // Reopened, still used.
+  s.reset();
+  EXPECT_FALSE(open_or_die(db)->use_token("iss|jti-2", at(60), at(2)).value());
+  // Only the ids' SHA-256 is stored, never the id.
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM used_tokens"), 4);
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM used_tokens WHERE key LIKE '%jti%'"), 0);
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM used_tokens WHERE key = '" +
+                                         sha256_hex("iss|jti-1") + "'"),
+            1);
+}
+
+TEST_P(StoreTokens, BadIdsAreRefused) {
+  auto s = open_or_die(fresh("tokens-bad"));
+  EXPECT_EQ(s->use_token("", at(60), at()).error().where, "token_id");
+  EXPECT_EQ(s->use_token(std::string(4097, 'j'), at(60), at()).error().where, "token_id");
+  EXPECT_TRUE(s->use_token(std::string(4096, 'j'), at(60), at()).value());
+}
+
+TEST_P(StoreTokens, ExpiredUsesAreForgottenFromTimeToTime) {
+  const std::string db = fresh("tokens-sweep");
+  auto s = open_or_die(db);
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(s->use_token("old-" + std::to_string(i), at(10), at()).value());
+  }
+  // Every 1024th call of a Store forgets the uses that have expired by then.
+  for (int i = 0; i < 1024; ++i) {
+    ASSERT_TRUE(s->use_token("new-" + std::to_string(i), at(100000), at(20)).value());
+  }
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM used_tokens"), 1024);
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM used_tokens WHERE until <= " +
+                                         std::to_string(at(20).time_since_epoch().count())),
+            0);
+}
+
+TEST_P(StoreTokens, ConcurrentUsesAcceptEachIdExactlyOnce) {
+  // Two Stores on one database (two replicas), four threads each, 200 attempts per thread
+  // on the same 50 ids: every id is accepted once in all.
+  const std::string db = fresh("tokens-race");
+  auto a = open_or_die(db);
+  auto b = open_or_die(db);
+  constexpr int kThreads = 8, kAttempts = 200, kIds = 50;
+  std::vector<std::atomic<int>> accepted(kIds);
+  std::atomic<int> failures{0};
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    Store* s = t % 2 ? a.get() : b.get();
+    threads.emplace_back([&, s, t] {
+      ready.fetch_add(1);
+      while (ready.load() < kThreads) std::this_thread::yield();  // start together
+      for (int i = 0; i < kAttempts; ++i) {
+        const int id = (i * 7 + t * 13) % kIds;  // each thread in its own order
+        auto fresh_use = s->use_token("iss|jti-" + std::to_string(id), at(3600), at());
+        if (!fresh_use) {
+          failures.fetch_add(1);
+        } else if (*fresh_use) {
+          accepted[static_cast<std::size_t>(id)].fetch_add(1);
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  for (int id = 0; id < kIds; ++id) {
+    EXPECT_EQ(accepted[static_cast<std::size_t>(id)].load(), 1) << "id " << id;
+  }
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM used_tokens"), kIds);
+}
+
+// ---- Readiness ------------------------------------------------------------------------------
+
+TEST_P(StorePing, AnsweredByAnOpenStore) {
+  auto s = open_or_die(fresh("ping"));
+  auto p = s->ping();
+  ASSERT_TRUE(p.ok()) << p.error().to_string();
+  EXPECT_TRUE(*p);
+}
+
+// ---- PostgreSQL only: URLs, foreign databases, the connection pool ---------------------------
+
+TEST_F(StoreOpenPostgres, DatabaseWithOtherTablesIsRefusedWithoutBeingModified) {
+  const std::string db = fresh();
+  ASSERT_TRUE(
+      backend().raw_exec(db, "CREATE TABLE stuff (x integer); INSERT INTO stuff VALUES (1)").ok);
+  for (bool create : {true, false}) {
+    auto s = Store::open(db, {.create_if_missing = create});
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().where, db);
+    EXPECT_NE(s.error().message.find("not a khe store"), std::string::npos) << s.error().message;
+  }
+  auto ro = Store::open(db, {.create_if_missing = false, .read_only = true});
+  ASSERT_FALSE(ro.ok());
+  EXPECT_NE(ro.error().message.find("not a khe store"), std::string::npos) << ro.error().message;
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
+            1);
+  EXPECT_EQ(backend().raw_text(db, "SELECT to_regclass('schema_migrations') IS NULL"), "t");
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT count(*) FROM pg_proc WHERE proname LIKE 'khe_%'"), 0);
+  EXPECT_EQ(backend().raw_scalar(db, "SELECT x FROM stuff"), 1);
+}
+
+TEST_F(StoreOpenPostgres, PasswordInTheUrlIsNeverShown) {
+  // Nothing listens on port 1: the error is about connecting, and names the URL.
+  auto s = Store::open("postgresql://khe:secret@127.0.0.1:1/nodb");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().where, "postgresql://khe:***@127.0.0.1:1/nodb");
+  EXPECT_EQ(s.error().to_string().find("secret"), std::string::npos) << s.error().to_string();
+  EXPECT_NE(s.error().message.find("cannot connect"), std::string::npos) << s.error().message;
+  // Other spellings: the other scheme, a password parameter, a malformed URL (which libpq
+  // quotes whole in its error), a refused parameter.
+  const std::vector<std::pair<std::string, std::string>> urls = {
+      {"postgres://khe:secret@127.0.0.1:1/nodb?connect_timeout=2",
+       "postgres://khe:***@127.0.0.1:1/nodb?connect_timeout=2"},
+      {"postgresql://khe@127.0.0.1:1/nodb?connect_timeout=2&password=secret",
+       "postgresql://khe@127.0.0.1:1/nodb?connect_timeout=2&password=***"},
+      {"postgresql://khe:secret@[::1/nodb", "postgresql://khe:***@[::1/nodb"},
+      {"postgresql://khe:secret@127.0.0.1:1/nodb?pool_size=0",
+       "postgresql://khe:***@127.0.0.1:1/nodb?pool_size=0"},
+  };
+  for (const auto& [url, shown] : urls) {
+    auto refused = Store::open(url);
+    ASSERT_FALSE(refused.ok()) << shown;
+    EXPECT_EQ(refused.error().where, shown);
+    EXPECT_EQ(refused.error().to_string().find("secret"), std::string::npos)
+        << refused.error().to_string();
+  }
+
+  // A server that takes it (trust authentication ignores the password): path() hides it,
+  // and so do the errors of the open store.
+  std::string url = fresh();
+  url.replace(url.find("khe@"), 4, "khe:secret@");
+  auto open = Store::open(url);
+  ASSERT_TRUE(open.ok()) << open.error().to_string();
+  EXPECT_EQ((*open)->path().find("secret"), std::string::npos) << (*open)->path();
+  EXPECT_NE((*open)->path().find("khe:***@"), std::string::npos) << (*open)->path();
+  ASSERT_TRUE(backend().raw_exec(url, "DROP TABLE audit").ok);
+  auto failed = (*open)->append_audit(audit_record("card", "p1", at()));
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().where, (*open)->path());
+  EXPECT_EQ(failed.error().to_string().find("secret"), std::string::npos);
+}
+
+TEST_F(StorePoolPostgres, PoolSizeMustBeAWholeNumberFromOneTo64) {
+  const std::string db = fresh();
+  for (const std::string bad : {"0", "abc", "65", "-1", "", "1x", "9999"}) {
+    auto s = Store::open(db + "?pool_size=" + bad);
+    ASSERT_FALSE(s.ok()) << bad;
+    EXPECT_NE(s.error().message.find("pool_size"), std::string::npos) << s.error().message;
+  }
+  // Refused before connecting: nothing was created.
+  EXPECT_EQ(backend().raw_text(db, "SELECT to_regclass('schema_migrations') IS NULL"), "t");
+
+  // One connection, shared by four threads: every call waits its turn.
+  auto one = Store::open(db + "?pool_size=1&connect_timeout=5");
+  ASSERT_TRUE(one.ok()) << one.error().to_string();
+  EXPECT_EQ((*one)->path(), db + "?pool_size=1&connect_timeout=5");
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        if (!(*one)->append_audit(audit_record("card", "p" + std::to_string(t), at(i))).ok()) {
+          failures.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(
+      backend().raw_scalar(db, "SELECT count(*) FROM pg_stat_activity WHERE datname = '" +
+                                   testing::database_of(db) + "' AND application_name = 'khe'"),
+      1);
+  EXPECT_EQ((*one)->verify_audit().value().entries, 40);
+}
+
+TEST_F(StoreOpenPostgres, MissingDatabaseIsAnErrorNamingTheUrl) {
+  const std::string db = fresh() + "_never_created";
+  auto s = Store::open(db);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().where, db);
+  EXPECT_NE(s.error().message.find("cannot connect"), std::string::npos) << s.error().message;
+}
+
+// The store's sessions on `db` (application_name khe) in pg_stat_activity, with `where`.
+std::string khe_sessions(const std::string& db, const std::string& where = "true") {
+  return "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + testing::database_of(db) +
+         "' AND application_name = 'khe' AND " + where;
+}
+
+TEST_F(StorePoolPostgres, ConnectionsTheServerEndedAreReplacedWithoutAnError) {
+  // A server restart, a failover or an idle timeout ends every idle connection of the
+  // pool at once; the next calls must not fail for it.
+  const std::string db = fresh();
+  auto s = open_or_die(db);
+
+  // Four connections in the pool: four appends wait together behind a lock that another
+  // session holds, until all four are waiting.
+  PGconn* locker = PQconnectdb(db.c_str());
+  ASSERT_EQ(PQstatus(locker), CONNECTION_OK) << PQerrorMessage(locker);
+  PQclear(PQexec(locker, "BEGIN"));
+  PGresult* locked = PQexec(locker, "LOCK TABLE audit IN ACCESS EXCLUSIVE MODE");
+  ASSERT_EQ(PQresultStatus(locked), PGRES_COMMAND_OK) << PQerrorMessage(locker);
+  PQclear(locked);
+  constexpr int kWaiters = 4;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kWaiters; ++t) {
+    threads.emplace_back([&, t] {
+      if (!s->append_audit(audit_record("card", "p" + std::to_string(t), at(t))).ok()) {
+        failures.fetch_add(1);
+      }
+    });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  std::int64_t waiting = 0;
+  while ((waiting = backend().raw_scalar(db, khe_sessions(db, "wait_event_type = 'Lock'"))) <
+             kWaiters &&
+         std::chrono::steady_clock::now() < deadline) {
+  }
+  EXPECT_EQ(waiting, kWaiters);
+  PQclear(PQexec(locker, "COMMIT"));
+  PQfinish(locker);
+  for (auto& th : threads) th.join();
+  ASSERT_EQ(failures.load(), 0);
+  ASSERT_EQ(backend().raw_scalar(db, khe_sessions(db)), kWaiters);
+
+  // The server ends them all.
+  ASSERT_EQ(backend().raw_scalar(db,
+                                 "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM"
+                                 " pg_stat_activity WHERE datname = '" +
+                                     testing::database_of(db) +
+                                     "' AND application_name = 'khe') AS ended"),
+            kWaiters);
+  auto ping = s->ping();
+  EXPECT_TRUE(ping.ok()) << ping.error().to_string();
+  auto seq = s->append_audit(audit_record("card", "p9", at(9)));
+  ASSERT_TRUE(seq.ok()) << seq.error().to_string();
+  EXPECT_EQ(*seq, kWaiters + 1);
+  auto check = s->verify_audit();
+  ASSERT_TRUE(check.ok()) << check.error().to_string();
+  EXPECT_TRUE(check->intact());
 }
 
 }  // namespace
