@@ -17,7 +17,8 @@ CLI::App* add_audit_subcommand(CLI::App& app, AuditOptions& options) {
   audit->require_subcommand(1);
   CLI::App* verify =
       audit->add_subcommand("verify", "Recompute the audit log's hash chain (exit 4 if broken)");
-  verify->add_option("--db", options.db, "The store: a SQLite file or a postgresql:// URL")->required();
+  verify->add_option("--db", options.db, "The store: a SQLite file or a postgresql:// URL")
+      ->required();
   verify->add_option("--format", options.format, "text (default) or json")
       ->check(CLI::IsMember({"text", "json"}));
   return verify;

@@ -17,8 +17,8 @@ CLI::App* add_serve_subcommand(CLI::App& app, ServeCommandOptions& o) {
   s->add_option("--host", v.host, "Address to listen on (default 127.0.0.1)");
   s->add_option("--port", v.port, "TCP port (default 8080; 0 = any free port)");
   s->add_option("--db", v.db,
-                 "The store: a SQLite file (created when missing; default khe.db) or a "
-                 "postgresql:// URL (the database must exist; its tables are created)");
+                "The store: a SQLite file (created when missing; default khe.db) or a "
+                "postgresql:// URL (the database must exist; its tables are created)");
   s->add_option("--public-url", v.public_url,
                 "URL clients use to reach this server: the JWT audience and the cards' links "
                 "(default http://HOST:PORT)");
