@@ -68,7 +68,8 @@ Result<Target> parse_target(const std::string& url, const std::string& shown) {
           std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
       if (digits) n = std::stoi(value);
       if (!digits || n < 1 || n > kMaxPoolSize) {
-        return Error{shown, "pool_size must be a whole number from 1 to 64"};
+        return Error{shown,
+                     "pool_size must be a whole number from 1 to " + std::to_string(kMaxPoolSize)};
       }
       t.pool_size = n;
     } else if (!pair.empty()) {
@@ -203,11 +204,9 @@ class Session {
     const auto values = params.values();
     const auto lengths = params.lengths();
     const std::vector<int> formats(values.size(), 0);
-    pg::Rows rows(PQexecPrepared(c_.conn.get(), it->second.c_str(), params.count(), values.data(),
-                                 lengths.data(), formats.data(), 0));
-    if (!rows.ok()) return fail(rows, what);
-    statements_ += 1;
-    return rows;
+    return answered(PQexecPrepared(c_.conn.get(), it->second.c_str(), params.count(), values.data(),
+                                   lengths.data(), formats.data(), 0),
+                    what);
   }
   Result<pg::Rows> query(const char* sql, std::string_view what) {
     return query(sql, pg::Params(), what);
@@ -219,19 +218,14 @@ class Session {
     const auto values = params.values();
     const auto lengths = params.lengths();
     const std::vector<int> formats(values.size(), 0);
-    pg::Rows rows(PQexecParams(c_.conn.get(), sql.c_str(), params.count(), nullptr, values.data(),
-                               lengths.data(), formats.data(), 0));
-    if (!rows.ok()) return fail(rows, what);
-    statements_ += 1;
-    return rows;
+    return answered(PQexecParams(c_.conn.get(), sql.c_str(), params.count(), nullptr, values.data(),
+                                 lengths.data(), formats.data(), 0),
+                    what);
   }
 
   // Constant SQL, possibly several statements (migrations, transaction control).
   Result<pg::Rows> exec(const char* sql, std::string_view what) {
-    pg::Rows rows(PQexec(c_.conn.get(), sql));
-    if (!rows.ok()) return fail(rows, what);
-    statements_ += 1;
-    return rows;
+    return answered(PQexec(c_.conn.get(), sql), what);
   }
 
   Result<bool> begin(const char* sql = "BEGIN") {
@@ -257,6 +251,14 @@ class Session {
   bool lost_before_any_statement() const { return statements_ == 0 && c_.lost(); }
 
  private:
+  // Takes the result of one statement sent to the server: its rows, or the error.
+  Result<pg::Rows> answered(PGresult* result, std::string_view what) {
+    pg::Rows rows(result);
+    if (!rows.ok()) return fail(rows, what);
+    statements_ += 1;
+    return rows;
+  }
+
   Error fail(const pg::Rows& rows, std::string_view what) {
     std::string why = rows.primary_message();
     if (why.empty()) {

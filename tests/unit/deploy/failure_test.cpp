@@ -168,6 +168,12 @@ TEST_F(DeployFailure, PostgresRestartDuringWritesRecoversWithoutRestartingARepli
         << "readyz during the outage: " << last.status << " " << last.body;
     EXPECT_NE(last.body.find("store_unavailable"), std::string::npos) << last.body;
     EXPECT_EQ(http_call(replica_ports[i], "GET", "/healthz").status, 200) << "alive all along";
+    // A hook call cannot have its token checked against the replay table: refused with
+    // 503 and Retry-After (fail closed, not the caller's fault), never answered unchecked.
+    const HttpReply hook = call_hook(replica_ports[i], d.url(), service_, request_);
+    EXPECT_EQ(hook.status, 503) << hook.error << hook.body;
+    EXPECT_EQ(hook.header("retry-after"), "1");
+    EXPECT_NE(hook.body.find("could not be checked"), std::string::npos) << hook.body;
   }
   EXPECT_TRUE(stream.wait_for_failures(failed_before + 2 * kWriters, seconds(15)))
       << "writes fail while the database is down: " << stream.failed_tries();

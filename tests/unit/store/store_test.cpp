@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "store/ids.h"
+#include "store/schema.h"
 #include "store/store.h"
 #include "store/store_test_util.h"
 
@@ -70,6 +71,20 @@ TEST_P(StoreOpen, MigratesOnceAndReopensIdempotently) {
             Store::schema_version());
   EXPECT_EQ(backend().raw_scalar(db, "SELECT max(version) FROM schema_migrations"),
             Store::schema_version());
+}
+
+// schema_version n must mean the same logical schema on both backends: the two migration
+// lists advance together, version by version, under the same names.
+TEST(StoreSchema, BothBackendsHaveTheSameMigrations) {
+  const auto sqlite = schema::migrations();
+  const auto postgres = schema::postgres_migrations();
+  ASSERT_EQ(sqlite.size(), postgres.size());
+  EXPECT_EQ(static_cast<int>(sqlite.size()), Store::schema_version());
+  for (std::size_t i = 0; i < sqlite.size(); ++i) {
+    EXPECT_EQ(sqlite[i].version, static_cast<int>(i) + 1);
+    EXPECT_EQ(postgres[i].version, sqlite[i].version);
+    EXPECT_STREQ(postgres[i].name, sqlite[i].name);
+  }
 }
 
 TEST(StoreOpenSqlite, SetsWalFullSyncForeignKeysAndBusyTimeout) {
