@@ -39,7 +39,6 @@ constexpr auto kAcquireWait = std::chrono::seconds(30);
 constexpr std::uint64_t kTokenSweepEvery = 1024;
 constexpr std::int64_t kMigrationLockKey = 0x6b68655f6d696772;  // "khe_migr"
 constexpr int kVerifyBatch = 10000;
-constexpr std::size_t kAppendChunk = 256;  // audit rows per INSERT (11 parameters each)
 
 int newest_version() { return static_cast<int>(schema::postgres_migrations().size()); }
 
@@ -212,17 +211,6 @@ class Session {
     return query(sql, pg::Params(), what);
   }
 
-  // A statement whose text varies (not prepared), with parameters.
-  Result<pg::Rows> query_text(const std::string& sql, const pg::Params& params,
-                              std::string_view what) {
-    const auto values = params.values();
-    const auto lengths = params.lengths();
-    const std::vector<int> formats(values.size(), 0);
-    return answered(PQexecParams(c_.conn.get(), sql.c_str(), params.count(), nullptr, values.data(),
-                                 lengths.data(), formats.data(), 0),
-                    what);
-  }
-
   // Constant SQL, possibly several statements (migrations, transaction control).
   Result<pg::Rows> exec(const char* sql, std::string_view what) {
     return answered(PQexec(c_.conn.get(), sql), what);
@@ -329,43 +317,32 @@ Result<std::int64_t> append_chain(Session& s, const std::vector<const AuditRecor
     seq = last->int64(0, 0);
     prev = std::string(last->text(0, 1));
   }
-  // One INSERT per chunk of rows rather than one per row: the lock above is held until
-  // COMMIT, so every round trip saved here is time the other replicas do not wait. The
-  // insert trigger sees the rows of the same statement inserted before it (row-level
-  // BEFORE triggers see the changes of earlier rows), so its in-sequence check holds.
-  for (std::size_t first = 0; first < records.size(); first += kAppendChunk) {
-    const std::size_t n = std::min(kAppendChunk, records.size() - first);
-    std::string sql =
+  for (const AuditRecord* r : records) {
+    ++seq;
+    const std::string time = format_instant(r->time);
+    const AuditFields f{time,          r->kind,         r->caller,
+                        r->patient_id, r->input_sha256, r->knowledge_version,
+                        r->profile,    r->report_sha256};
+    std::string hash = chain_hash(prev, seq, f);
+    auto ins = s.query(
         "INSERT INTO audit (seq, time, kind, caller, patient_id, input_sha256,"
-        " knowledge_version, profile, report_sha256, prev_hash, hash) VALUES ";
-    pg::Params params;
-    for (std::size_t i = 0; i < n; ++i) {
-      const AuditRecord* r = records[first + i];
-      ++seq;
-      const std::string time = format_instant(r->time);
-      const AuditFields f{time,          r->kind,         r->caller,
-                          r->patient_id, r->input_sha256, r->knowledge_version,
-                          r->profile,    r->report_sha256};
-      std::string hash = chain_hash(prev, seq, f);
-      sql += i == 0 ? "(" : ", (";
-      for (int column = 1; column <= 11; ++column) {
-        sql += "$" + std::to_string(static_cast<int>(i) * 11 + column);
-        sql += column == 11 ? ")" : ", ";
-      }
-      params.add(seq)
-          .add(f.time)
-          .add(f.kind)
-          .add(f.caller)
-          .add(f.patient_id)
-          .add(f.input_sha256)
-          .add(f.knowledge_version)
-          .add(f.profile)
-          .add(f.report_sha256)
-          .add(prev)
-          .add(hash);
-      prev = std::move(hash);
-    }
-    if (auto ok = s.query_text(sql, params, "appending to the audit log"); !ok) return ok.error();
+        " knowledge_version, profile, report_sha256, prev_hash, hash)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        pg::Params()
+            .add(seq)
+            .add(f.time)
+            .add(f.kind)
+            .add(f.caller)
+            .add(f.patient_id)
+            .add(f.input_sha256)
+            .add(f.knowledge_version)
+            .add(f.profile)
+            .add(f.report_sha256)
+            .add(prev)
+            .add(hash),
+        "appending to the audit log");
+    if (!ins) return ins.error();
+    prev = std::move(hash);
   }
   return seq;
 }
